@@ -1,0 +1,56 @@
+"""The API's error contract: one exception handler, one default policy.
+
+Application errors become `{"code", "message", "detail"}` with their status;
+Django validation errors become 400 with field errors; anything else is a
+logged 500 whose body says nothing about the data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from nrm.errors import ApplicationError
+
+logger = logging.getLogger("nrm.api")
+
+
+def _body(code: str, message: str, detail: object = None) -> dict:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(_body(exc.code, exc.message, exc.detail), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return Response(
+            _body("invalid", "The request is not valid.", detail),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.error("unhandled API error", exc_info=exc)
+        return Response(
+            _body("server_error", "An internal error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _body("invalid", "The request is not valid.", response.data)
+    else:
+        code = getattr(exc, "default_code", "error")
+        detail = (
+            response.data.get("detail") if isinstance(response.data, dict) else None
+        )
+        response.data = _body(code, str(detail or exc), None)
+    return response

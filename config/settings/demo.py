@@ -1,0 +1,13 @@
+"""The local demo: one process, SQLite, a generated local vault key file."""
+
+from config import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
+
+DEBUG = env.boolean("DEBUG", default=True)
+SECRET_KEY = env.string("SECRET_KEY", "") or (
+    "django-insecure-demo-only-never-use-this-key-in-production-0123456789"
+)
+VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "demo-vault-keys.json"))
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,32 @@
+"""Production: secrets are required, cookies and transport are secure."""
+
+from config import env
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env.string("SECRET_KEY")
+if len(SECRET_KEY) < 50:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "The SECRET_KEY environment variable must be at least 50 characters."
+    )
+ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable.")
+DATABASES = {"default": env.database("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
+
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")

@@ -1,0 +1,24 @@
+"""The test suite runs on PostgreSQL, the production database.
+
+`scripts/test.sh` finds or starts one and exports DATABASE_URL; without it the
+suite refuses to start rather than fall back to SQLite.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789-0123456789-0123456789-abcdef"  # noqa: S105
+DATABASES = {"default": env.database("DATABASE_URL")}
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured(
+        "The DATABASE_URL environment variable must point at PostgreSQL for the "
+        "test suite (run scripts/test.sh, which finds or starts one)."
+    )
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "test-vault-keys.json"))
+LOG_LEVEL = "WARNING"

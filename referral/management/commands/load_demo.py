@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from nrm.demo import load_directory
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo mechanism (idempotent)."
+
+    def handle(self, *args, **options):
+        credentials = load_directory()
+        self.stdout.write("Demo mechanism loaded. Sign in at http://127.0.0.1:8000/")
+        self.stdout.write(f"{'user':<12} {'password':<26} {'role':<18} organisation")
+        for username, password, role, organisation in credentials:
+            self.stdout.write(
+                f"{username:<12} {password:<26} {role:<18} {organisation}"
+            )
