@@ -1,0 +1,3 @@
+"""This app's staff pages, mounted at the site root by config/urls.py."""
+
+urlpatterns: list = []
