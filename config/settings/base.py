@@ -148,6 +148,8 @@ DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "nrm@localhost")
 # See referral/vault.py for the format.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
 
+INDICATOR_CATALOGUE_DIRS = env.string_list("INDICATOR_CATALOGUE_DIRS")
+
 LOG_LEVEL = env.string("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

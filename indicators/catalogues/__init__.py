@@ -1,0 +1,1 @@
+"""The built-in indicator catalogues (JSON data files); see README.md."""
