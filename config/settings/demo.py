@@ -8,6 +8,9 @@ DEBUG = env.boolean("DEBUG", default=True)
 SECRET_KEY = env.string("SECRET_KEY", "") or (
     "django-insecure-demo-only-never-use-this-key-in-production-0123456789"
 )
+# `load_demo` creates the demo key file on first run, and says so.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "demo-vault-keys.json"))
+VAULT_KEYS = ""
+VAULT_CREATE_KEY_FILE = True
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """Production: secrets are required, cookies and transport are secure."""
 
+import os
+
 from config import env
 from config.settings.base import *  # noqa: F403
 
@@ -20,7 +22,30 @@ DATABASES = {"default": env.database("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# The vault's keys: a key file, or its JSON content in VAULT_KEYS (see
+# referral/vault.py). Without them the service does not start.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
+VAULT_KEYS = env.string("VAULT_KEYS", "")
+VAULT_CREATE_KEY_FILE = False
+if not VAULT_KEY_FILE and not VAULT_KEYS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Set the VAULT_KEY_FILE environment variable to the vault key file (or "
+        "VAULT_KEYS to its JSON content); the service does not start without keys."
+    )
+if VAULT_KEY_FILE and VAULT_KEYS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Set the VAULT_KEY_FILE or the VAULT_KEYS environment variable, not both."
+    )
+if VAULT_KEY_FILE and not os.access(VAULT_KEY_FILE, os.R_OK):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "The VAULT_KEY_FILE environment variable names no readable file."
+    )
 
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

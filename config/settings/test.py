@@ -20,5 +20,8 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A test-only key file in var/ (git-ignored), generated on first use.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "test-vault-keys.json"))
+VAULT_KEYS = ""
+VAULT_CREATE_KEY_FILE = True
 LOG_LEVEL = "WARNING"

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from referral import vault
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -17,12 +19,22 @@ PRODUCTION = {
 }
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _production_key_file(tmp_path_factory):
+    """Production refuses to start without vault keys: give it a key file."""
+    path = tmp_path_factory.mktemp("vault") / "vault-keys.json"
+    vault.create_key_file(path)
+    PRODUCTION["VAULT_KEY_FILE"] = str(path)
+    yield
+    PRODUCTION.pop("VAULT_KEY_FILE")
+
+
 def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
     clean = {
         k: v
         for k, v in os.environ.items()
         if k not in drop
-        and not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE"))
+        and not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_"))
     }
     clean.update(env)
     for name in drop:
@@ -39,7 +51,9 @@ def test_check_deploy_is_clean_with_production_values():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "VAULT_KEY_FILE"]
+)
 def test_missing_variable_stops_start_up_naming_it(variable):
     result = run_manage("check", env=PRODUCTION, drop=(variable,))
     assert result.returncode != 0
@@ -54,6 +68,7 @@ def test_missing_variable_stops_start_up_naming_it(variable):
         ("DEBUG", "perhaps"),
         ("CONN_MAX_AGE", "forever"),
         ("SECRET_KEY", "short"),
+        ("VAULT_KEY_FILE", "/nonexistent/vault-keys.json"),
     ],
 )
 def test_malformed_variable_stops_start_up_naming_it(variable, value):

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from nrm.demo import load_directory
+from referral.vault import ensure_demo_keys
 
 
 class Command(BaseCommand):
     help = "Load the synthetic demo mechanism (idempotent)."
 
     def handle(self, *args, **options):
+        ensure_demo_keys(self.stdout)
         credentials = load_directory()
         self.stdout.write("Demo mechanism loaded. Sign in at http://127.0.0.1:8000/")
         self.stdout.write(f"{'user':<12} {'password':<26} {'role':<18} organisation")
