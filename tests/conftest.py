@@ -15,7 +15,10 @@ def pytest_report_header(config):
     return [f"database: {engine}, server version {version}"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_membership_cache():
-    """Users are re-fetched per request in production; tests reuse objects."""
-    yield
+@pytest.fixture
+def mechanism(db):
+    """The demo directory plus a few extra organisations and staff, with
+    API clients signed in through the one-time-password step."""
+    from tests.referral.conftest import Mechanism
+
+    return Mechanism()

@@ -4,6 +4,8 @@
 suite refuses to start rather than fall back to SQLite.
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -18,6 +20,11 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "The DATABASE_URL environment variable must point at PostgreSQL for the "
         "test suite (run scripts/test.sh, which finds or starts one)."
     )
+# Several test runs (and benchmarks) may share one server: each process gets
+# its own throwaway database, so none destroys another's.
+DATABASES["default"]["TEST"] = {
+    "NAME": env.string("TEST_DATABASE_NAME", f"test_nrm_{os.getpid()}")
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A test-only key file in var/ (git-ignored), generated on first use.

@@ -10,6 +10,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ensure_demo_keys(self.stdout)
         credentials = load_directory()
+        from referral.demo import load_cases
+
+        created = load_cases()
+        if created:
+            self.stdout.write(f"{created} synthetic demo cases created.")
         self.stdout.write("Demo mechanism loaded. Sign in at http://127.0.0.1:8000/")
         self.stdout.write(f"{'user':<12} {'password':<26} {'role':<18} organisation")
         for username, password, role, organisation in credentials:

@@ -1,0 +1,340 @@
+"""The access policy: the one module that answers "may this user do X to this
+object?".
+
+It reads the role table (`nrm.roles`), the user's active memberships and the
+object. Deny by default. Case access belongs to organisations, through
+django-guardian grants to each organisation's group (direct foreign-key
+tables, `CaseGroupObjectPermission`); model-wide permissions and superuser
+status are never consulted. A guardian sees the children appointed to them.
+
+Edges fetch objects through `get_visible_*` (404 for "absent" and "not yours"
+alike); services call `require()` under the case lock (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import assign_perm, remove_perm
+
+from nrm.choices import OrganisationKind, ServiceKind
+from nrm.errors import Forbidden, InvalidInput, NotVisible
+from nrm.models import Membership, Organisation, User
+from nrm.roles import Capability, Role, role_may
+from nrm.selectors import active_memberships
+from referral.models import (
+    Case,
+    CaseGroupObjectPermission,
+    GuardianAppointment,
+    Referral,
+    ReferralState,
+)
+
+VIEW_CASE = "view_case"
+C = Capability
+
+
+def _as_uuid(value: object) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise NotVisible() from None
+
+
+def _view_grants() -> QuerySet[CaseGroupObjectPermission]:
+    return CaseGroupObjectPermission.objects.filter(
+        permission__codename=VIEW_CASE, permission__content_type__app_label="referral"
+    )
+
+
+def memberships_with(user: User, capability: str) -> list[Membership]:
+    return [m for m in active_memberships(user) if role_may(m.role, capability)]
+
+
+def may_globally(user: User, capability: str) -> bool:
+    """Whether any of the user's roles has this capability at all."""
+    return bool(memberships_with(user, capability))
+
+
+# Cases
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """Cases this user may see: granted to the group of an organisation where
+    they hold a case-viewing role, or a child appointed to them as guardian."""
+    groups, guardian = _case_viewing_groups(user)
+    condition = Q(pk__in=[])
+    if groups:
+        condition |= Q(
+            pk__in=_view_grants()
+            .filter(group_id__in=groups)
+            .values("content_object_id")
+        )
+    if guardian:
+        condition |= Q(
+            pk__in=GuardianAppointment.objects.filter(
+                guardian=user, ended_at__isnull=True
+            ).values("case_id")
+        )
+    return Case.objects.filter(condition)
+
+
+def _case_viewing_groups(user: User) -> tuple[list[int], bool]:
+    members = memberships_with(user, C.CASE_VIEW)
+    groups = [m.organisation.group_id for m in members if m.role != Role.GUARDIAN]
+    return groups, any(m.role == Role.GUARDIAN for m in members)
+
+
+def is_visible(user: User, case: Case) -> bool:
+    groups, guardian = _case_viewing_groups(user)
+    if (
+        groups
+        and _view_grants().filter(content_object=case, group_id__in=groups).exists()
+    ):
+        return True
+    return guardian and _is_appointed_guardian(user, case)
+
+
+def get_visible_case(user: User, case_id: object, *, for_update: bool = False) -> Case:
+    """The case, if this user may see it; NotVisible (404) otherwise.
+
+    Fetched by primary key (locked when asked), then checked against the
+    user's grants: two index lookups, whatever the number of cases.
+    """
+    pk = _as_uuid(case_id)
+    if not memberships_with(user, C.CASE_VIEW):
+        raise NotVisible()
+    queryset = Case.objects.select_related("person", "organisation")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    case = queryset.filter(pk=pk).first()
+    if case is None or not is_visible(user, case):
+        raise NotVisible()
+    return case
+
+
+def granted_organisation_ids(case: Case) -> set[UUID]:
+    return set(
+        _view_grants()
+        .filter(content_object=case)
+        .values_list("group__organisation__id", flat=True)
+    )
+
+
+def _is_appointed_guardian(user: User, case: Case) -> bool:
+    return GuardianAppointment.objects.filter(
+        case=case, guardian=user, ended_at__isnull=True
+    ).exists()
+
+
+def acting_membership(user: User, capability: str, case: Case) -> Membership | None:
+    """The membership through which this user may do `capability` to `case`:
+    a capable role at an organisation holding a grant on the case (the
+    registering organisation first), or the child's appointed guardian."""
+    candidates = memberships_with(user, capability)
+    if not candidates:
+        return None
+    granted = granted_organisation_ids(case)
+    candidates.sort(key=lambda m: m.organisation_id != case.organisation_id)
+    for membership in candidates:
+        if membership.role == Role.GUARDIAN:
+            if _is_appointed_guardian(user, case):
+                return membership
+        elif membership.organisation_id in granted:
+            return membership
+    return None
+
+
+def may(user: User, capability: str, case: Case) -> bool:
+    return acting_membership(user, capability, case) is not None
+
+
+def require(user: User, capability: str, case: Case) -> Membership:
+    """The acting membership, or Forbidden (403) for a case the user can see."""
+    membership = acting_membership(user, capability, case)
+    if membership is None:
+        raise Forbidden(
+            "Your role does not allow this on this case.",
+            detail={"capability": str(capability)},
+        )
+    return membership
+
+
+def require_at_registering_organisation(
+    user: User, capability: str, case: Case
+) -> Membership:
+    """For oversight of a case as a whole (erasure, subject access): a capable
+    role at the organisation that registered it."""
+    for membership in memberships_with(user, capability):
+        if membership.organisation_id == case.organisation_id:
+            return membership
+    raise Forbidden(
+        "Only the registering organisation may do this.",
+        detail={"capability": str(capability)},
+    )
+
+
+def require_capability(
+    user: User, capability: str, organisation_id: object = None
+) -> Membership:
+    """For actions on no existing object (register a person, read statistics):
+    the membership with this capability, at the named organisation if any."""
+    members = memberships_with(user, capability)
+    if organisation_id not in (None, ""):
+        wanted = _as_uuid_or_invalid(organisation_id)
+        members = [m for m in members if m.organisation_id == wanted]
+    if not members:
+        raise Forbidden(
+            "Your role does not allow this.", detail={"capability": str(capability)}
+        )
+    organisations = {m.organisation_id for m in members}
+    if len(organisations) > 1:
+        raise InvalidInput(
+            "You act for several organisations: name one.",
+            detail={"organisation": ["This field is required."]},
+        )
+    return members[0]
+
+
+def require_statistics(
+    user: User, *, national: bool, case_level: bool = False, organisation_id=None
+) -> Membership:
+    """Statistics: the whole mechanism's (STATISTICS_NATIONAL, and
+    STATISTICS_CASE_LEVEL for the case-level export) or one organisation's
+    own (STATISTICS_ORGANISATION, at that organisation). Forbidden (403)
+    otherwise; statistics never open a case."""
+    if case_level:
+        if not national:
+            raise Forbidden("The case-level export is national only.")
+        require_capability(user, C.STATISTICS_CASE_LEVEL, organisation_id)
+    capability = C.STATISTICS_NATIONAL if national else C.STATISTICS_ORGANISATION
+    return require_capability(user, capability, organisation_id)
+
+
+def _as_uuid_or_invalid(value: object) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidInput(
+            "Not a valid organisation id.", detail={"organisation": ["Invalid id."]}
+        ) from None
+
+
+# Referrals
+
+
+def _organisations_with(user: User, capability: str) -> list[UUID]:
+    return [m.organisation_id for m in memberships_with(user, capability)]
+
+
+def inbox(user: User) -> QuerySet[Referral]:
+    """Referrals sent to an organisation where the user may read the inbox."""
+    organisations = _organisations_with(user, C.REFERRAL_INBOX)
+    return Referral.objects.filter(to_organisation_id__in=organisations)
+
+
+def outbox(user: User) -> QuerySet[Referral]:
+    """Referrals sent by the user's organisations on cases they may see."""
+    organisations = _organisations_with(user, C.CASE_VIEW)
+    return Referral.objects.filter(
+        from_organisation_id__in=organisations, case__in=visible_cases(user)
+    )
+
+
+def get_visible_referral(
+    user: User, referral_id: object, *, for_update: bool = False
+) -> Referral:
+    pk = _as_uuid(referral_id)
+    queryset = Referral.objects.select_related(
+        "case", "case__person", "from_organisation", "to_organisation"
+    )
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    referral = queryset.filter(
+        Q(pk__in=inbox(user).values("pk")) | Q(pk__in=outbox(user).values("pk")),
+        pk=pk,
+    ).first()
+    if referral is None:
+        raise NotVisible()
+    return referral
+
+
+def referral_discloses_case(user: User, referral: Referral) -> bool:
+    """Before accepting, a receiving organisation sees only what it needs to
+    decide: never names or narratives. Once the case is visible, it is."""
+    return visible_cases(user).filter(pk=referral.case_id).exists()
+
+
+def require_answer(user: User, referral: Referral) -> Membership:
+    for membership in memberships_with(user, C.REFERRAL_ANSWER):
+        if membership.organisation_id == referral.to_organisation_id:
+            return membership
+    raise Forbidden("Your role does not allow answering this referral.")
+
+
+def require_sender(user: User, referral: Referral) -> Membership:
+    for membership in memberships_with(user, C.REFERRAL_SEND):
+        if membership.organisation_id == referral.from_organisation_id:
+            return membership
+    raise Forbidden("Only the sending organisation may do this.")
+
+
+# Decisions
+
+
+def identification_referral(case: Case) -> Referral | None:
+    """The accepted identification referral: its recipient decides."""
+    return (
+        Referral.objects.filter(
+            case=case,
+            purpose=ServiceKind.IDENTIFICATION,
+            state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED],
+        )
+        .select_related("to_organisation")
+        .order_by("-answered_at")
+        .first()
+    )
+
+
+def require_decision_maker(user: User, case: Case) -> tuple[Membership, Referral]:
+    """Only a decision maker of the competent authority that accepted the
+    identification referral decides."""
+    referral = identification_referral(case)
+    for membership in memberships_with(user, C.DECISION_TAKE):
+        if (
+            referral is not None
+            and membership.organisation_id == referral.to_organisation_id
+            and membership.organisation.kind == OrganisationKind.COMPETENT_AUTHORITY
+        ):
+            return membership, referral
+    raise Forbidden(
+        "Only a decision maker of the competent authority that accepted the "
+        "identification referral may decide."
+    )
+
+
+# Grants: the only writer of guardian's tables.
+
+
+def grant_case_access(case: Case, organisation: Organisation) -> bool:
+    """Give an organisation's group access to a case; True if it is new."""
+    if organisation.pk in granted_organisation_ids(case):
+        return False
+    assign_perm(f"referral.{VIEW_CASE}", organisation.group, case)
+    return True
+
+
+def revoke_case_access(case: Case, organisation: Organisation) -> bool:
+    if organisation.pk == case.organisation_id:
+        return False  # the registering organisation keeps its case
+    if organisation.pk not in granted_organisation_ids(case):
+        return False
+    remove_perm(f"referral.{VIEW_CASE}", organisation.group, case)
+    return True
+
+
+def organisations_of(memberships: Iterable[Membership]) -> list[Organisation]:
+    return [m.organisation for m in memberships]

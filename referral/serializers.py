@@ -1,0 +1,365 @@
+"""Input parsing and output shapes for the API. No rules here: serializers
+check types and choices; the services decide."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from nrm.choices import AgeGroup, ExploitationForm, ServiceKind, Sex
+from referral.models import (
+    AsylumStatus,
+    BestInterestsRecommendation,
+    CloseReason,
+    DecisionKind,
+    DeclineReason,
+    ReceptionStage,
+    SuspendReason,
+    Urgency,
+)
+
+TEXT = {"required": False, "allow_blank": True, "default": ""}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so a client writing a read-only field
+    (state, organisation, ids) is told so instead of silently ignored."""
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data or {}) - set(self.fields)
+        if isinstance(self.initial_data, dict) and unknown:
+            raise serializers.ValidationError(
+                {key: ["Unknown or read-only field."] for key in sorted(unknown)}
+            )
+        return attrs
+
+
+class CountryCodeField(serializers.RegexField):
+    def __init__(self, **kwargs):
+        super().__init__(r"^([A-Z]{2})?$", max_length=2, **kwargs)
+
+
+# Cases
+
+
+class CaseCreateSerializer(StrictSerializer):
+    organisation = serializers.UUIDField(required=False, allow_null=True, default=None)
+    given_names = serializers.CharField(max_length=200)
+    family_name = serializers.CharField(max_length=200, **TEXT)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    age_group = serializers.ChoiceField(choices=AgeGroup.choices)
+    age_uncertain_presumed_child = serializers.BooleanField(
+        required=False, default=False
+    )
+    citizenship = CountryCodeField(required=False, allow_blank=True, default="")
+    reception_stage = serializers.ChoiceField(choices=ReceptionStage.choices)
+    language = serializers.CharField(max_length=16, **TEXT)
+    asylum_status = serializers.ChoiceField(
+        choices=AsylumStatus.choices, required=False, default=AsylumStatus.UNKNOWN
+    )
+    exploitation_forms = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExploitationForm.choices),
+        required=False, default=list, max_length=len(ExploitationForm.choices),
+    )  # fmt: skip
+    aliases = serializers.CharField(max_length=500, **TEXT)
+    place_of_birth = serializers.CharField(max_length=200, **TEXT)
+    contact_details = serializers.CharField(max_length=500, **TEXT)
+    identity_documents = serializers.CharField(max_length=500, **TEXT)
+    notes = serializers.CharField(max_length=20000, **TEXT)
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+
+class CaseListSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+    region = serializers.CharField(read_only=True)
+    reception_stage = serializers.CharField(read_only=True)
+    is_child = serializers.BooleanField(source="person.is_child", read_only=True)
+    age_group = serializers.CharField(source="person.age_group", read_only=True)
+    sex = serializers.CharField(source="person.sex", read_only=True)
+    citizenship = serializers.CharField(source="person.citizenship", read_only=True)
+    exploitation_forms = serializers.SerializerMethodField()
+    latest_outcome = serializers.CharField(read_only=True)
+    registered_at = serializers.DateTimeField(read_only=True)
+    state_changed_at = serializers.DateTimeField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True, default=False)
+
+    def get_exploitation_forms(self, case) -> list[str]:
+        return [row.form for row in case.forms.all()]
+
+
+class DeadlineSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    case_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True)
+    met_at = serializers.DateTimeField(read_only=True)
+    cancelled_at = serializers.DateTimeField(read_only=True)
+    status = serializers.SerializerMethodField()
+
+    def get_status(self, deadline) -> str:
+        from django.utils import timezone
+
+        return deadline.status(timezone.now())
+
+
+class PersonSerializer(serializers.Serializer):
+    """Opened only through `services.person_read`, which audits the read."""
+
+    erased = serializers.BooleanField(read_only=True, default=False)
+    given_names = serializers.CharField(read_only=True, required=False)
+    family_name = serializers.CharField(read_only=True, required=False)
+    aliases = serializers.CharField(read_only=True, required=False)
+    date_of_birth = serializers.DateField(read_only=True, required=False)
+    place_of_birth = serializers.CharField(read_only=True, required=False)
+    contact_details = serializers.CharField(read_only=True, required=False)
+    identity_documents = serializers.CharField(read_only=True, required=False)
+    notes = serializers.CharField(read_only=True, required=False)
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    language = serializers.CharField(read_only=True)
+    asylum_status = serializers.CharField(read_only=True)
+    state_before_suspension = serializers.CharField(read_only=True)
+    first_screened_at = serializers.DateTimeField(read_only=True)
+    referred_at = serializers.DateTimeField(read_only=True)
+    assessment_started_at = serializers.DateTimeField(read_only=True)
+    rg_decided_at = serializers.DateTimeField(read_only=True)
+    recovery_ends_on = serializers.DateField(read_only=True)
+    cg_decided_at = serializers.DateTimeField(read_only=True)
+    transferred_at = serializers.DateTimeField(read_only=True)
+    transfer_country = serializers.CharField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True)
+    close_reason = serializers.CharField(read_only=True)
+    # Both come from the view's context: the person only ever through the
+    # audited read (services.person_read), never from the model here.
+    deadlines = serializers.SerializerMethodField()
+    person = serializers.SerializerMethodField()
+    possible_duplicates = serializers.SerializerMethodField()
+
+    def get_deadlines(self, case) -> list[dict]:
+        return DeadlineSerializer(self.context.get("deadlines", []), many=True).data
+
+    def get_person(self, case) -> dict | None:
+        person = self.context.get("person")
+        return PersonSerializer(person).data if person is not None else None
+
+    def get_possible_duplicates(self, case) -> int | None:
+        return self.context.get("possible_duplicates")
+
+
+# Screening
+
+
+class ScreeningCreateSerializer(StrictSerializer):
+    catalogue_id = serializers.CharField(max_length=64)
+    indicator_codes = serializers.ListField(
+        child=serializers.CharField(max_length=64), allow_empty=True, max_length=500
+    )
+    interpreter_language = serializers.CharField(max_length=16, **TEXT)
+    notes = serializers.CharField(max_length=20000, **TEXT)
+
+
+class ScreeningSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    catalogue_id = serializers.CharField(read_only=True)
+    indicator_codes = serializers.ListField(
+        child=serializers.CharField(), read_only=True
+    )
+    outcome = serializers.CharField(read_only=True)
+    assessment = serializers.JSONField(read_only=True)
+    interpreter_language = serializers.CharField(read_only=True)
+    screened_at = serializers.DateTimeField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+
+
+# Consent
+
+
+class ConsentCreateSerializer(StrictSerializer):
+    to_organisation = serializers.UUIDField()
+    purpose = serializers.ChoiceField(choices=ServiceKind.choices)
+    given = serializers.BooleanField()
+    language = serializers.CharField(max_length=16)
+    interpreter_used = serializers.BooleanField(required=False, default=False)
+    notes = serializers.CharField(max_length=5000, **TEXT)
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    case_id = serializers.UUIDField(read_only=True)
+    to_organisation = OrganisationRefSerializer(read_only=True)
+    purpose = serializers.CharField(read_only=True)
+    given = serializers.BooleanField(read_only=True)
+    given_by = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    interpreter_used = serializers.BooleanField(read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)
+    withdrawn_at = serializers.DateTimeField(read_only=True)
+    is_effective = serializers.BooleanField(read_only=True)
+
+
+# Referrals
+
+
+class ReferralCreateSerializer(StrictSerializer):
+    to_organisation = serializers.UUIDField()
+    purpose = serializers.ChoiceField(choices=ServiceKind.choices)
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices, required=False, default=Urgency.ROUTINE
+    )
+
+
+class ReferralDeclineSerializer(StrictSerializer):
+    reason = serializers.ChoiceField(choices=DeclineReason.choices)
+
+
+class ReferralSerializer(serializers.Serializer):
+    """What the sender, or a recipient that accepted, sees."""
+
+    id = serializers.UUIDField(read_only=True)
+    case_id = serializers.UUIDField(read_only=True)
+    from_organisation = OrganisationRefSerializer(read_only=True)
+    to_organisation = OrganisationRefSerializer(read_only=True)
+    purpose = serializers.CharField(read_only=True)
+    urgency = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True)
+    answer_due_at = serializers.DateTimeField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True)
+    decline_reason = serializers.CharField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True)
+
+
+class ReferralMinimalSerializer(serializers.Serializer):
+    """What a receiving organisation sees before it accepts: what it needs to
+    decide, never names, narratives or the case."""
+
+    id = serializers.UUIDField(read_only=True)
+    from_organisation = OrganisationRefSerializer(read_only=True)
+    purpose = serializers.CharField(read_only=True)
+    urgency = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True)
+    answer_due_at = serializers.DateTimeField(read_only=True)
+    age_group = serializers.CharField(source="case.person.age_group", read_only=True)
+    is_child = serializers.BooleanField(source="case.person.is_child", read_only=True)
+    sex = serializers.CharField(source="case.person.sex", read_only=True)
+    language = serializers.CharField(source="case.language", read_only=True)
+
+
+class AnonymousNotificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    from_organisation = OrganisationRefSerializer(read_only=True)
+    sex = serializers.CharField(read_only=True)
+    age_group = serializers.CharField(read_only=True)
+    citizenship = serializers.CharField(read_only=True)
+    exploitation_forms = serializers.ListField(
+        child=serializers.CharField(), read_only=True
+    )
+    sent_at = serializers.DateTimeField(read_only=True)
+
+
+# Decisions
+
+
+class DecisionCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    positive = serializers.BooleanField()
+    reasons = serializers.CharField(max_length=20000)
+    at_person_request = serializers.BooleanField(required=False, default=False)
+
+
+class DecisionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    case_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    positive = serializers.BooleanField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+    decided_at = serializers.DateTimeField(read_only=True)
+    at_person_request = serializers.BooleanField(read_only=True)
+    reconsiders_id = serializers.UUIDField(read_only=True)
+
+
+# Transition inputs
+
+
+class NoInputSerializer(StrictSerializer):
+    pass
+
+
+class FlagSerializer(StrictSerializer):
+    reason_code = serializers.ChoiceField(
+        choices=[("professional_judgement", "Professional judgement"),
+                 ("urgent_danger", "Urgent danger")]
+    )  # fmt: skip
+
+
+class SuspendSerializer(StrictSerializer):
+    reason = serializers.ChoiceField(choices=SuspendReason.choices)
+
+
+class TransferSerializer(StrictSerializer):
+    country = serializers.RegexField(r"^[A-Z]{2}$")
+    to_organisation = serializers.UUIDField(
+        required=False, allow_null=True, default=None
+    )
+
+
+class CloseSerializer(StrictSerializer):
+    reason = serializers.ChoiceField(choices=CloseReason.choices)
+
+
+class GuardianAppointSerializer(StrictSerializer):
+    guardian = serializers.UUIDField()
+
+
+class BestInterestsSerializer(StrictSerializer):
+    recommendation = serializers.ChoiceField(
+        choices=BestInterestsRecommendation.choices
+    )
+    summary = serializers.CharField(max_length=20000)
+
+
+class AnonymousNotifySerializer(StrictSerializer):
+    to_organisation = serializers.UUIDField(
+        required=False, allow_null=True, default=None
+    )
+
+
+class DecisionOnlySerializer(StrictSerializer):
+    positive = serializers.BooleanField()
+    reasons = serializers.CharField(max_length=20000)
+    at_person_request = serializers.BooleanField(required=False, default=False)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    occurred_at = serializers.DateTimeField(read_only=True)
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, default=None
+    )
+    role = serializers.CharField(read_only=True)
+    action = serializers.CharField(read_only=True)
+    object_type = serializers.CharField(read_only=True)
+    object_id = serializers.CharField(read_only=True)
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
+    reason_code = serializers.CharField(read_only=True)
+
+
+class ActionSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    method = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    fields = serializers.ListField(child=serializers.DictField(), read_only=True)

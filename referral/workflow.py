@@ -1,0 +1,251 @@
+"""The workflow's rules that reach beyond one row: guards over consents,
+guardians, best-interests assessments, decisions and the national profile.
+
+The graph itself (sources and targets) is declared on the models by
+`@transition`; `referral/services.py` calls these guards under the case lock,
+and `referral/actions.py` uses them to list what a user may do now. Each guard
+raises `Conflict` with a stable code, or returns quietly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django_fsm import can_proceed
+
+from nrm.choices import OrganisationKind, ServiceKind
+from nrm.errors import Conflict, Forbidden, InvalidInput
+from nrm.models import CountryProfile, Organisation
+from nrm.roles import Role
+from referral.models import (
+    CLOSE_REASONS_NEEDING_BIA,
+    OPEN_STATES,
+    BestInterestsAssessment,
+    Case,
+    CaseState,
+    Consent,
+    ConsentGiver,
+    Decision,
+    DecisionKind,
+    GuardianAppointment,
+    Referral,
+    ReferralState,
+    SuspendReason,
+)
+
+# Purposes for which a child's data go without consent: child protection is
+# the state's duty (CETS 197 art. 10(4)); everything else is consent-bound.
+CONSENT_FREE_PURPOSES_FOR_CHILDREN = frozenset({ServiceKind.CHILD_PROTECTION})
+
+
+def require_fsm(case_or_referral, method_name: str) -> None:
+    """The graph allows this transition from the current state, or 409."""
+    if not can_proceed(getattr(case_or_referral, method_name)):
+        raise Conflict(
+            "This step is not possible in the current state.",
+            code="invalid_state",
+            detail={"state": case_or_referral.state, "transition": method_name},
+        )
+
+
+def require_open(case: Case) -> None:
+    if case.state not in OPEN_STATES:
+        raise Conflict(
+            "The case is not open.", code="invalid_state", detail={"state": case.state}
+        )
+
+
+def active_guardian(case: Case) -> GuardianAppointment | None:
+    return (
+        GuardianAppointment.objects.filter(case=case, ended_at__isnull=True)
+        .select_related("guardian")
+        .first()
+    )
+
+
+def require_guardian(case: Case) -> GuardianAppointment:
+    """A child needs an appointed guardian before consent-bound steps."""
+    appointment = active_guardian(case)
+    if appointment is None:
+        raise Conflict(
+            "A guardian must be appointed for this child first.",
+            code="guardian_required",
+        )
+    return appointment
+
+
+def needs_consent(case: Case, purpose: str) -> bool:
+    return not (case.person.is_child and purpose in CONSENT_FREE_PURPOSES_FOR_CHILDREN)
+
+
+def effective_consent(case: Case, organisation_id, purpose: str) -> Consent | None:
+    """The consent in force for sharing with this organisation for this
+    purpose: the person's own, or for a child the appointed guardian's."""
+    giver = ConsentGiver.GUARDIAN if case.person.is_child else ConsentGiver.PERSON
+    consents = Consent.objects.filter(
+        case=case, to_organisation_id=organisation_id, purpose=purpose,
+        given_by=giver, given=True, withdrawn_at__isnull=True,
+    )  # fmt: skip
+    if case.person.is_child:
+        appointment = active_guardian(case)
+        if appointment is None:
+            return None
+        consents = consents.filter(guardian_id=appointment.guardian_id)
+    return consents.order_by("-recorded_at").first()
+
+
+def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None:
+    if not needs_consent(case, purpose):
+        return None
+    if case.person.is_child:
+        require_guardian(case)
+    consent = effective_consent(case, organisation_id, purpose)
+    if consent is None:
+        raise Conflict(
+            "No consent in force for sharing this person's data with that "
+            "organisation for that purpose.",
+            code="consent_required",
+            detail={"organisation": str(organisation_id), "purpose": purpose},
+        )
+    return consent
+
+
+def require_consent_giver(case: Case, *, actor_role: str, actor_id) -> str:
+    """Who gives consent: an adult themself (recorded by staff), a child
+    through their appointed guardian, who records it themself."""
+    if not case.person.is_child:
+        if actor_role == Role.GUARDIAN:
+            raise Forbidden("A guardian consents for the children appointed to them.")
+        return ConsentGiver.PERSON
+    appointment = require_guardian(case)
+    if actor_role != Role.GUARDIAN or appointment.guardian_id != actor_id:
+        raise Forbidden("A child's consent is given by the appointed guardian.")
+    return ConsentGiver.GUARDIAN
+
+
+def require_recipient(organisation: Organisation | None, purpose: str) -> Organisation:
+    if organisation is None or not organisation.is_active:
+        raise InvalidInput(
+            "Unknown or inactive organisation.",
+            detail={"to_organisation": ["Unknown or inactive organisation."]},
+        )
+    if not organisation.services.filter(kind=purpose, is_active=True).exists():
+        raise InvalidInput(
+            "That organisation does not offer this service.",
+            detail={"to_organisation": ["Does not offer this service."]},
+        )
+    if (
+        purpose == ServiceKind.IDENTIFICATION
+        and organisation.kind != OrganisationKind.COMPETENT_AUTHORITY
+    ):
+        raise InvalidInput(
+            "Identification referrals go to a competent authority.",
+            detail={"to_organisation": ["Not a competent authority."]},
+        )
+    return organisation
+
+
+def require_no_pending_referral(case: Case, organisation_id, purpose: str) -> None:
+    if Referral.objects.filter(
+        case=case, to_organisation_id=organisation_id, purpose=purpose,
+        state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
+    ).exists():  # fmt: skip
+        raise Conflict(
+            "A referral for this purpose to this organisation is already open.",
+            code="duplicate_referral",
+        )
+
+
+def require_refused_consent(case: Case) -> None:
+    """An anonymous notification is for an adult who did not consent."""
+    if case.person.is_child:
+        raise Conflict(
+            "Children are referred to child protection; no anonymous notification.",
+            code="not_for_children",
+        )
+    refused = Consent.objects.filter(
+        case=case, purpose=ServiceKind.IDENTIFICATION, given=False
+    ).exists()
+    if not refused:
+        raise Conflict(
+            "Record the person's refusal of consent first.", code="refusal_not_recorded"
+        )
+
+
+def require_recovery_period_over(
+    case: Case, *, now: datetime, at_person_request: bool
+) -> None:
+    """No conclusive decision before the recovery and reflection period ends,
+    unless the person asks (CETS 197 art. 13)."""
+    if at_person_request or case.recovery_ends_on is None:
+        return
+    if now.date() < case.recovery_ends_on:
+        raise Conflict(
+            "The recovery and reflection period is still running.",
+            code="recovery_period_running",
+            detail={"recovery_ends_on": case.recovery_ends_on.isoformat()},
+        )
+
+
+def reconsiderable_decision(
+    case: Case, *, now: datetime, profile: CountryProfile
+) -> Decision:
+    """The negative decision being reconsidered, if within the window."""
+    decision = (
+        Decision.objects.filter(case=case, positive=False)
+        .order_by("-decided_at")
+        .first()
+    )
+    if decision is None:
+        raise Conflict(
+            "There is no negative decision to reconsider.", code="invalid_state"
+        )
+    window = timedelta(days=profile.reconsideration_window_days)
+    if now - decision.decided_at > window:
+        raise Conflict(
+            "The reconsideration window has closed.",
+            code="reconsideration_window_closed",
+        )
+    return decision
+
+
+def reconsidered_kind(decision: Decision) -> str:
+    if decision.kind == DecisionKind.RECONSIDERATION and decision.reconsiders_id:
+        return reconsidered_kind(decision.reconsiders)
+    return decision.kind
+
+
+def require_best_interests(case: Case, *, for_what: str) -> None:
+    """A child needs a best-interests assessment before return or closure."""
+    if not case.person.is_child:
+        return
+    if not BestInterestsAssessment.objects.filter(case=case).exists():
+        raise Conflict(
+            f"A best-interests assessment is needed before {for_what}.",
+            code="best_interests_assessment_required",
+        )
+
+
+def require_close_reason(case: Case, reason: str) -> None:
+    if reason in CLOSE_REASONS_NEEDING_BIA:
+        require_best_interests(case, for_what="closing a child's case")
+
+
+def require_child(case: Case) -> None:
+    if not case.person.is_child:
+        raise Conflict("This step is for children only.", code="not_a_child")
+
+
+def require_suspend_reason(case: Case, reason: str) -> None:
+    if reason == SuspendReason.CHILD_MISSING:
+        require_child(case)
+
+
+def calls_for_referral(case: Case, outcome: str) -> bool:
+    """Presumed or possible indicators call for referral; a child (or presumed
+    child) is referred to child protection whatever the screening says."""
+    return case.person.is_child or outcome in {"presumed", "possible"}
+
+
+def identification_pending(case: Case) -> bool:
+    return case.state == CaseState.REFERRED
