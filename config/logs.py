@@ -34,7 +34,28 @@ class PersonalDataFilter(logging.Filter):
                 "request failed" if record.levelno >= logging.ERROR else "request"
             )
             record.args = ()
+        elif record.name.startswith("django.security"):
+            # "Forbidden (<reason>): <path>" and the like: keep the logger's name.
+            record.msg = "security check failed"
+            record.args = ()
+        # Any formatter that prints a traceback (the admins' e-mail, pytest's
+        # capture, a plain handler) uses exc_text when set: type and frames,
+        # never the exception's message.
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = safe_traceback(record.exc_info)
         return True
+
+
+def safe_traceback(exc_info) -> str:
+    """A traceback without the exception's message or any variable."""
+    exc_type, _exc, tb = exc_info
+    lines = ["Traceback (most recent call last):"]
+    lines += [
+        f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+        for frame in traceback.extract_tb(tb)
+    ]
+    lines.append(f"{exc_type.__module__}.{exc_type.__qualname__}: (message withheld)")
+    return "\n".join(lines)
 
 
 class JsonFormatter(logging.Formatter):

@@ -1,7 +1,10 @@
 """DRF permission classes. What a signed-in user may do to an object is the
 access policy's answer (referral/policy.py); these only gate the door."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
+
+from nrm.auth import is_signed_in
 
 
 class DenyAll(BasePermission):
@@ -12,8 +15,22 @@ class DenyAll(BasePermission):
 
 
 class IsSignedIn(BasePermission):
-    """Signed in and active; what each may do is then the policy's answer."""
+    """Signed in, active, and verified by a one-time password when any of the
+    user's roles reads personal data (a verified session, or an API token
+    issued after the one-time password); see nrm/auth.py. What each may do is
+    then the policy's answer."""
+
+    message = _("Sign in with your one-time password to use this.")
 
     def has_permission(self, request, view) -> bool:
+        return is_signed_in(request.user)
+
+
+class HoldsApiToken(BasePermission):
+    """The request carries a valid API token of an active user (to revoke it)."""
+
+    def has_permission(self, request, view) -> bool:
+        from knox.models import AuthToken
+
         user = request.user
-        return bool(user and user.is_authenticated and user.is_active)
+        return isinstance(request.auth, AuthToken) and bool(user and user.is_active)

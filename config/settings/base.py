@@ -7,7 +7,10 @@ secret with a default that could reach production: those are required in
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from config import env
 
@@ -19,7 +22,8 @@ SECRET_KEY = env.string("SECRET_KEY", "")
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on an OTP-requiring site (config/admin_site.py).
+    "config.admin_site.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,6 +32,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "knox",
+    "csp",
     "nrm",
     "indicators",
     "referral",
@@ -35,13 +44,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.middleware.UserLanguageMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag set during authentication.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -58,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "nrm.views.page_context",
             ],
         },
     },
@@ -75,6 +91,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nrm.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt while its username+IP is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -82,11 +100,18 @@ AUTHENTICATION_BACKENDS = [
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
+# NIST SP 800-63B: length over complexity. At least 15 characters (the
+# minimum for a password that is the only factor, as for rapporteurs and
+# administrators), up to 256 (at least 64 must be allowed), no composition
+# rules; refused when it is in Django's list of 20,000 common passwords
+# (drawn from breach corpora; no maintained offline breached-password
+# package exists on PyPI) or too close to the user's own attributes.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        "OPTIONS": {"min_length": 15},
     },
+    {"NAME": "nrm.auth.MaximumLengthValidator", "OPTIONS": {"max_length": 256}},
     {
         "NAME": "django.contrib.auth.password_validation."
         "UserAttributeSimilarityValidator"
@@ -103,6 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -113,9 +139,69 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "nrm.views.csrf_failure"
+# No inline script or style anywhere: the pages' JS and CSS are static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Sign-in (nrm/auth.py, nrm/views.py; docs in nrm/auth.py's docstring).
+LOGIN_URL = "sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "sign-in"
+# The page warns this many seconds before an idle session expires.
+SESSION_WARNING_SECONDS = env.integer("SESSION_WARNING_SECONDS", 60)
+# Second factor (django-otp, TOTP): required for every role that reads
+# personal data (nrm.roles.PERSONAL_DATA_ROLES), used by anyone who has one.
+OTP_TOTP_ISSUER = env.string("OTP_TOTP_ISSUER", "NRM")
+# Whether a user who needs a second factor and has none may set one up right
+# after the password step. Off: an administrator sets devices up.
+OTP_SELF_ENROLMENT = env.boolean("OTP_SELF_ENROLMENT", default=True)
+# Lockout (django-axes): 5 failures (password or one-time code) for one
+# username from one client address lock that pair for 30 minutes. The pair,
+# not the username alone, so nobody can lock a colleague out from elsewhere;
+# every failure and lockout is in the audit trail. Axes stores a keyed hash
+# of the typed username (nrm.auth.lockout_username), never the text, which
+# may be a person's name typed into the wrong field.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "nrm.auth.AuditedAxesHandler"
+AXES_USERNAME_CALLABLE = "nrm.auth.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "nrm.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "nrm.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token", "ip_address"]
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
+# only REMOTE_ADDR (the header would be the client's to forge).
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+# API tokens (django-rest-knox): stored as a SHA-512 digest, expiring, revocable.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=env.integer("API_TOKEN_TTL_SECONDS", 8 * 3600)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Knox tokens (hashed, expiring, revocable; nrm/auth.py) or the session.
+        "nrm.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: every view states its own policy.
@@ -143,6 +229,12 @@ EMAIL_BACKEND = env.string(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "nrm@localhost")
+SERVER_EMAIL = env.string("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Error mails go to these addresses (comma-separated), through the filters in
+# config/error_reports.py and config/logs.py: no request data, no variables.
+ADMINS = [("NRM administrators", a) for a in env.string_list("ADMINS")]
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.PersonalDataReporterFilter"
 
 # Vault keys: a key file (JSON) or the environment; never the database.
 # See referral/vault.py for the format.
@@ -154,7 +246,10 @@ LOG_LEVEL = env.string("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_personal_data": {"()": "config.logs.PersonalDataFilter"}},
+    "filters": {
+        "no_personal_data": {"()": "config.logs.PersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
     "handlers": {
         "console": {
@@ -162,10 +257,21 @@ LOGGING = {
             "formatter": "json",
             "filters": ["no_personal_data"],
         },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "formatter": "json",
+            "filters": ["require_debug_false", "no_personal_data"],
+        },
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console", "mail_admins"], "level": LOG_LEVEL},
     "loggers": {
-        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django": {
+            "handlers": ["console", "mail_admins"],
+            "level": LOG_LEVEL,
+            "propagate": False,
+        },
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # failures are in the audit trail
     },
 }
