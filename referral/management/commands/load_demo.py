@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from nrm.demo import load_directory
+from nrm.demo_otp import load_demo_otp
 from referral.vault import ensure_demo_keys
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ensure_demo_keys(self.stdout)
         credentials = load_directory()
+        load_demo_otp(self.stdout)  # TOTP devices with public demo keys
         from referral.demo import load_cases
 
         created = load_cases()
