@@ -13,6 +13,19 @@ case "$DATABASE_URL" in
   *) echo "error: DATABASE_URL must point at PostgreSQL for the tests" >&2; exit 1 ;;
 esac
 mkdir -p var
+# The browser tests (tests/browser/) drive Debian's Chromium through
+# Playwright; `playwright install` (which downloads a browser) is never used.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "error: the browser tests need /usr/bin/chromium; install it as root" \
+      "(apt-get install chromium fonts-dejavu-core) or run this script as root" >&2
+    exit 1
+  fi
+fi
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
