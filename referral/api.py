@@ -105,6 +105,7 @@ class CaseDetailApi(Api):
 class CaseErasePersonApi(Api):
     @extend_schema(request=None, responses=s.CaseDetailSerializer)
     def post(self, request, case_id):
+        s.NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         services.person_erase(actor=request.user, case_id=case_id)
         case = policy.get_visible_case(request.user, case_id)
         return Response(_case_detail(request, case))
@@ -201,6 +202,7 @@ class CaseConsentsApi(Api):
 class ConsentWithdrawApi(Api):
     @extend_schema(request=None, responses=s.ConsentSerializer)
     def post(self, request, consent_id):
+        s.NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         consent = services.consent_withdraw(actor=request.user, consent_id=consent_id)
         return Response(s.ConsentSerializer(consent).data)
 
@@ -274,11 +276,9 @@ def _referral_action(service, serializer_class=None):
         @extend_schema(request=serializer_class, responses=s.ReferralSerializer)
         def post(self, request, referral_id):
             policy.get_visible_referral(request.user, referral_id)  # 404 first
-            data = {}
-            if serializer_class is not None:
-                serializer = serializer_class(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                data = serializer.validated_data
+            serializer = (serializer_class or s.NoInputSerializer)(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
             referral = service(actor=request.user, referral_id=referral_id, **data)
             return Response(_referral_body(request, referral))
 
