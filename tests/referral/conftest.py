@@ -12,28 +12,14 @@ from nrm.choices import OrganisationKind, ServiceKind
 from nrm.demo import load_directory
 from nrm.models import Organisation, Service, User
 from nrm.roles import Role
+from tests.support.auth import signed_in
 
 _names = itertools.count(1)
 
 
 def client_for(user: User) -> APIClient:
-    client = APIClient()
-    try:
-        from tests.support.auth import signed_in
-    except ImportError:  # pragma: no cover - before the shared helper landed
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device, _ = TOTPDevice.objects.get_or_create(
-            user=user, name="test", defaults={"confirmed": True}
-        )
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    else:
-        signed_in(client, user)
-    return client
+    """An API client signed in as `user` through the one-time-password step."""
+    return signed_in(APIClient(), user)
 
 
 class Mechanism:
