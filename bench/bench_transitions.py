@@ -61,7 +61,9 @@ def main() -> None:
         for _ in range(n_rounds):
             for case_id in case_ids:
                 reception._active_memberships = None
-                services.case_suspend(actor=reception, case_id=case_id, reason="contact_lost")
+                services.case_suspend(
+                    actor=reception, case_id=case_id, reason="contact_lost"
+                )
                 services.case_resume(actor=reception, case_id=case_id)
                 count += 2
         return count, time.perf_counter() - start
