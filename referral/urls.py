@@ -1,3 +1,28 @@
 """This app's staff pages, mounted at the site root by config/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from referral import views
+
+urlpatterns: list = [
+    # Case work (issue 8): referral/views/.
+    path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.case_register, name="case-new"),
+    path("cases/<uuid:case_id>/", views.case_page, name="case"),
+    path("cases/<uuid:case_id>/screen/", views.case_screen, name="case-screen"),
+    path("cases/<uuid:case_id>/steps/<slug:name>/", views.case_step, name="case-step"),
+    path(
+        "cases/<uuid:case_id>/consents/new/",
+        views.consent_new,
+        name="case-consent-new",
+    ),
+    path(
+        "cases/<uuid:case_id>/referrals/new/",
+        views.referral_new,
+        name="case-referral-new",
+    ),
+    path("referrals/inbox/", views.referral_inbox, name="referral-inbox"),
+    path("referrals/<uuid:referral_id>/", views.referral_page, name="referral"),
+    path("decisions/", views.decision_queue, name="decision-queue"),
+    path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),
+]

@@ -1,0 +1,398 @@
+"""The staff pages' forms: they parse and type-check input, nothing more.
+
+Every rule (who may, in which state, with whose consent) is the services'
+and the policy's; a form only turns posted text into the values a service
+takes. The steps of `referral.actions` get one generic form, built from the
+fields each step's input serializer declares (`actions.describe_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers as drf
+
+from nrm.choices import AgeGroup, ExploitationForm, ServiceKind, Sex
+from referral import actions
+from referral.models import (
+    AsylumStatus,
+    DeclineReason,
+    ReceptionStage,
+    Urgency,
+)
+
+COUNTRY_CODE = RegexValidator(
+    r"^[A-Z]{2}$", _("Two capital letters (ISO 3166-1), for example XB.")
+)
+LANGUAGE_CODE = RegexValidator(
+    r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$",
+    _("A language code (ISO 639), for example ru or ar."),
+)
+
+
+def _blank_first(choices: Iterable, label=None) -> list:
+    return [("", label or _("Choose…")), *list(choices)]
+
+
+class CountryField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("validators", [COUNTRY_CODE])
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocapitalize": "characters", "size": "3", "class": "input--short"}
+        )
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+class LanguageField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        kwargs.setdefault("validators", [LANGUAGE_CODE])
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocapitalize": "none", "size": "6", "class": "input--short"}
+        )
+
+    def to_python(self, value):
+        return super().to_python(value).strip()
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# Registration
+
+
+class RegisterForm(forms.Form):
+    """The person met at reception: what `services.case_register` takes."""
+
+    organisation = forms.TypedChoiceField(
+        label=_("Registering organisation"), required=False, choices=()
+    )
+    given_names = forms.CharField(label=_("Given names"), max_length=200)
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=200, required=False
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_("Leave empty when unknown."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect
+    )
+    age_group = forms.ChoiceField(
+        label=_("Age group"), choices=_blank_first(AgeGroup.choices)
+    )
+    age_uncertain_presumed_child = forms.BooleanField(
+        label=_("Age uncertain: presume a child"),
+        required=False,
+        help_text=_(
+            "While the age is being assessed, the person is treated as a child."
+        ),
+    )
+    citizenship = CountryField(
+        label=_("Citizenship"),
+        required=False,
+        help_text=_("ISO code, for example XB; XX when stateless; empty if unknown."),
+    )
+    language = LanguageField(
+        label=_("Language for interviews"),
+        required=False,
+        help_text=_("ISO 639 code, for example ru, ar, fa."),
+    )
+    reception_stage = forms.ChoiceField(
+        label=_("Reception stage"),
+        choices=ReceptionStage.choices,
+        initial=ReceptionStage.REGISTRATION,
+    )
+    asylum_status = forms.ChoiceField(
+        label=_("Asylum procedure"),
+        choices=AsylumStatus.choices,
+        initial=AsylumStatus.UNKNOWN,
+    )
+    exploitation_forms = forms.MultipleChoiceField(
+        label=_("Forms of exploitation suspected"),
+        choices=ExploitationForm.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    aliases = forms.CharField(label=_("Aliases"), max_length=500, required=False)
+    place_of_birth = forms.CharField(
+        label=_("Place of birth"), max_length=200, required=False
+    )
+    contact_details = forms.CharField(
+        label=_("Contact details"), max_length=500, required=False
+    )
+    identity_documents = forms.CharField(
+        label=_("Identity documents"), max_length=500, required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), max_length=20000, required=False, widget=_textarea(5)
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        organisations = list(organisations)
+        if len(organisations) > 1:
+            field = self.fields["organisation"]
+            field.required = True
+            field.choices = _blank_first((str(o.pk), o.name) for o in organisations)
+        else:
+            del self.fields["organisation"]
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["organisation_id"] = data.pop("organisation", None) or None
+        data["is_child"] = data.pop("age_uncertain_presumed_child")
+        return data
+
+
+# Screening
+
+
+class ScreeningForm(forms.Form):
+    catalogue_id = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    codes = forms.MultipleChoiceField(required=False)
+    interpreter_language = LanguageField(
+        label=_("Interpreter's language"),
+        required=False,
+        help_text=_("Empty when no interpreter took part."),
+    )
+    notes = forms.CharField(
+        label=_("Interview notes"),
+        max_length=20000,
+        required=False,
+        widget=_textarea(4),
+        help_text=_("Stored encrypted. Write only what the case needs."),
+    )
+
+    def __init__(self, *args, catalogue, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].choices = [(i.code, i.code) for i in catalogue.indicators]
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        return {
+            "catalogue_id": data["catalogue_id"],
+            "indicator_codes": list(data["codes"]),
+            "interpreter_language": data["interpreter_language"],
+            "notes": data["notes"],
+        }
+
+
+# Consent and referrals
+
+
+class PurposeForm(forms.Form):
+    """Step one of the consent and referral pages (a GET form)."""
+
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ServiceKind.choices)
+
+
+def recipient_choices(suggested, others) -> list[tuple[str, str]]:
+    """Suggested organisations first, marked, then the others offering the
+    service."""
+    choices, seen = [], set()
+    for organisation in suggested:
+        if organisation.pk not in seen:
+            seen.add(organisation.pk)
+            label = _("%(name)s (suggested by the pathway)") % {
+                "name": organisation.name
+            }
+            choices.append((str(organisation.pk), label))
+    for organisation in others:
+        if organisation.pk not in seen:
+            seen.add(organisation.pk)
+            choices.append((str(organisation.pk), organisation.name))
+    return choices
+
+
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(choices=ServiceKind.choices, widget=forms.HiddenInput)
+    to_organisation = forms.ChoiceField(
+        label=_("Organisation the data may go to"), widget=forms.RadioSelect
+    )
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=(
+            ("yes", _("Consents to sharing their data")),
+            ("no", _("Refuses")),
+        ),
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    language = LanguageField(
+        label=_("Language the information was given in"),
+        help_text=_("ISO 639 code, for example ru."),
+    )
+    interpreter_used = forms.BooleanField(
+        label=_("An interpreter took part"), required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=_textarea(3)
+    )
+
+    def __init__(self, *args, recipients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_organisation"].choices = list(recipients)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["to_organisation_id"] = data.pop("to_organisation")
+        return data
+
+
+class ReferralForm(forms.Form):
+    purpose = forms.ChoiceField(choices=ServiceKind.choices, widget=forms.HiddenInput)
+    to_organisation = forms.ChoiceField(
+        label=_("Receiving organisation"), widget=forms.RadioSelect
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE
+    )
+
+    def __init__(self, *args, recipients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_organisation"].choices = list(recipients)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["to_organisation_id"] = data.pop("to_organisation")
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for declining"),
+        choices=_blank_first(DeclineReason.choices),
+    )
+
+
+# The generic step form
+
+
+# Labels for the inputs the steps' serializers declare, by field name.
+FIELD_LABELS = {
+    "positive": _("Outcome"),
+    "reasons": _("Written reasons"),
+    "at_person_request": _(
+        "The person asks for the decision before the recovery period ends"
+    ),
+    "reason": _("Reason"),
+    "reason_code": _("Reason"),
+    "country": _("Country (ISO code)"),
+    "to_organisation": _("Receiving organisation"),
+    "guardian": _("Guardian"),
+    "recommendation": _("Recommendation"),
+    "summary": _("Summary"),
+    "notes": _("Notes"),
+}
+FIELD_HELP = {
+    "reasons": _("Stored encrypted; shown to nobody outside the case."),
+    "summary": _("Stored encrypted."),
+    "country": _("Two capital letters, for example XB."),
+}
+# The serializers' own labels for these codes are not translated.
+CHOICE_LABELS = {
+    "reason_code": {
+        "professional_judgement": _("Professional judgement"),
+        "urgent_danger": _("Urgent danger"),
+    },
+}
+TEXTAREAS = {"reasons", "summary", "notes"}
+# Where a step names a recipient, the service it must offer.
+STEP_PURPOSES = {
+    "notify-anonymously": ServiceKind.IDENTIFICATION,
+    "transfer": ServiceKind.TRANSNATIONAL,
+}
+POSITIVE_CHOICES = (("yes", _("Positive")), ("no", _("Negative")))
+# Inputs a step's shared serializer declares that mean nothing for this step:
+# only a conclusive decision can be asked for early.
+STEP_OMITS = {
+    "decide-reasonable-grounds": {"at_person_request"},
+    "reconsider": {"at_person_request"},
+}
+
+
+class StepForm(forms.Form):
+    """Built per step from its serializer; `payload()` gives the serializer's
+    input back, which the view validates with the serializer itself."""
+
+    action: actions.Action
+
+    def payload(self) -> dict:
+        data = {}
+        for name, value in self.cleaned_data.items():
+            data[name] = value if value != "" else None
+        return {k: v for k, v in data.items() if v is not None}
+
+
+def _step_field(
+    name: str, entry: dict, field: drf.Field, *, choices_for
+) -> forms.Field:
+    label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+    common = {"label": label, "required": entry["required"]}
+    if name in FIELD_HELP:
+        common["help_text"] = FIELD_HELP[name]
+    kind = entry["type"]
+    if name == "positive":
+        return forms.TypedChoiceField(
+            choices=POSITIVE_CHOICES,
+            coerce=lambda value: value == "yes",
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if kind == "boolean":
+        return forms.BooleanField(**{**common, "required": False})
+    if kind == "choice":
+        labels = CHOICE_LABELS.get(name, {})
+        # describe_fields lists the codes; the serializer field has their labels.
+        named = dict(field.choices)
+        values = [
+            (value, labels.get(value, named.get(value, value)))
+            for value in entry["choices"]
+        ]
+        return forms.ChoiceField(choices=_blank_first(values), **common)
+    if kind == "uuid":
+        return forms.ChoiceField(
+            choices=_blank_first(
+                choices_for(name),
+                label=None if entry["required"] else _("The pathway's suggestion"),
+            ),
+            **common,
+        )
+    if name == "country":
+        return CountryField(**common)
+    max_length = getattr(field, "max_length", None)
+    widget = _textarea() if name in TEXTAREAS else None
+    return forms.CharField(max_length=max_length, widget=widget, **common)
+
+
+def step_form_class(action: actions.Action, *, choices_for) -> type[StepForm]:
+    """A form for one step; `choices_for(field_name)` lists (id, label) pairs
+    for the fields that name another object (an organisation, a guardian)."""
+    serializer_fields = action.serializer().fields
+    attrs = {
+        entry["name"]: _step_field(
+            entry["name"],
+            entry,
+            serializer_fields[entry["name"]],
+            choices_for=choices_for,
+        )
+        for entry in actions.describe_fields(action.serializer)
+        if entry["name"] not in STEP_OMITS.get(action.name, ())
+    }
+    attrs["action"] = action
+    return type("StepForm", (StepForm,), attrs)

@@ -1,0 +1,509 @@
+"""The case pages: the list, registration, the case page, the screening
+interview and the steps a user may take on a case.
+
+Each view parses its form, finds the case through `referral.policy`, calls one
+service and redirects with a message; a refusal is shown on the page with the
+form kept. Personal data is opened only on the case page, through the audited
+`services.person_read`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from rest_framework import serializers as drf
+
+from indicators import catalogue as catalogues
+from indicators.presenters import catalogue_detail
+from indicators.views import STRENGTH_LABELS
+from nrm.choices import ServiceKind
+from nrm.models import User
+from nrm.roles import Capability, Role
+from nrm.selectors import pathway_services
+from referral import actions, forms, policy, selectors, services, workflow
+from referral.models import CaseState, Consent, Decision, Screening
+from referral.views.common import (
+    APPLICATION_ERRORS,
+    add_validation_errors,
+    error_status,
+    message_of,
+    not_found,
+    page,
+    paginate,
+    refused,
+)
+from referral.views.presenters import (
+    DEADLINE_STATUS_LABELS,
+    OUTCOME_LABELS,
+    event_rows,
+    screening_view,
+)
+
+C = Capability
+
+# Steps with a page of their own (a richer form than the generic one).
+DEDICATED_STEPS = {
+    "screen": "case-screen",
+    "record-consent": "case-consent-new",
+    "send-referral": "case-referral-new",
+}
+# Steps that end or hold a case: shown apart, in a warning colour.
+GRAVE_STEPS = {"close", "suspend", "transfer"}
+
+
+def step_url(case, action: actions.Action) -> str:
+    if action.name in DEDICATED_STEPS:
+        return reverse(DEDICATED_STEPS[action.name], args=[case.pk])
+    return reverse("case-step", args=[case.pk, action.name])
+
+
+def _not_open_to_you(request):
+    return refused(request, _("This step is not open to you on this case now."))
+
+
+# The list
+
+
+@page
+def case_list(request):
+    user = request.user
+    if not policy.may_globally(user, C.CASE_VIEW):
+        return refused(request, _("Your role does not show cases."))
+    state = request.GET.get("state") or ""
+    if state not in CaseState.values:
+        state = ""
+    overdue = request.GET.get("overdue") == "1"
+    cases = selectors.case_list(
+        user, state=state or None, overdue=True if overdue else None
+    )
+    page_obj = paginate(request, cases)
+    for case in page_obj:
+        case.latest_outcome_label = OUTCOME_LABELS.get(case.latest_outcome, "")
+    query = urlencode(
+        {k: v for k, v in (("state", state), ("overdue", "1" if overdue else "")) if v}
+    )
+    context = {
+        "page_obj": page_obj,
+        "query": f"{query}&" if query else "",
+        "states": CaseState.choices,
+        "state": state,
+        "overdue": overdue,
+        "may_register": policy.may_globally(user, C.PERSON_REGISTER),
+    }
+    return render(request, "referral/case_list.html", context)
+
+
+# Registration
+
+
+@page
+def case_register(request):
+    user = request.user
+    memberships = policy.memberships_with(user, C.PERSON_REGISTER)
+    if not memberships:
+        return refused(request, _("Your role does not register people."))
+    organisations = list(
+        {m.organisation_id: m.organisation for m in memberships}.values()
+    )
+    form = forms.RegisterForm(
+        request.POST if request.method == "POST" else None,
+        organisations=organisations,
+    )
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.case_register(
+                actor=user, **form.service_arguments()
+            )
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+            status = 400
+        else:
+            case = registration.case
+            messages.success(
+                request,
+                _("Case %(reference)s opened.") % {"reference": case.reference},
+            )
+            if registration.possible_duplicates:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)d person with the same name and date of birth is "
+                        "already registered. Check with your supervisor before "
+                        "going on: this may be the same person.",
+                        "%(count)d people with the same name and date of birth are "
+                        "already registered. Check with your supervisor before "
+                        "going on: this may be the same person.",
+                        registration.possible_duplicates,
+                    )
+                    % {"count": registration.possible_duplicates},
+                )
+            return redirect("case", case.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "error": error}
+    return render(request, "referral/case_register.html", context, status=status)
+
+
+# The case page
+
+
+@page
+def case_page(request, case_id):
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    person = None
+    if policy.may(user, C.PERSON_READ, case):
+        person = services.person_read(actor=user, case=case)
+    now = timezone.now()
+    steps = [
+        {
+            "name": action.name,
+            "label": action.label,
+            "url": step_url(case, action),
+            "grave": action.name in GRAVE_STEPS,
+            "decision": action.decision,
+        }
+        for action in actions.available(user, case)
+    ]
+    deadlines = [
+        {
+            "deadline": deadline,
+            "status": deadline.status(now),
+            "status_label": DEADLINE_STATUS_LABELS.get(deadline.status(now), ""),
+        }
+        for deadline in selectors.case_deadlines(case)
+    ]
+    screenings = Screening.objects.filter(case=case).select_related(
+        "organisation", "screened_by"
+    )
+    screening_views = [
+        screening_view(screening, request.LANGUAGE_CODE)
+        for screening in reversed(list(screenings))
+    ]
+    timeline, reads = event_rows(selectors.case_history(case))
+    appointment = workflow.active_guardian(case) if case.person.is_child else None
+    context = {
+        "case": case,
+        "person": person,
+        "steps": [s for s in steps if not s["grave"]],
+        "grave_steps": [s for s in steps if s["grave"]],
+        "deadlines": deadlines,
+        "screenings": screening_views,
+        "consents": Consent.objects.filter(case=case).select_related(
+            "to_organisation", "guardian"
+        ),
+        "referrals": selectors.case_referrals(user, case),
+        "decisions": Decision.objects.filter(case=case).select_related(
+            "organisation", "decided_by"
+        ),
+        "forms": [row.get_form_display() for row in case.forms.all()],
+        "guardian": appointment.guardian if appointment else None,
+        "timeline": timeline,
+        "reads": reads,
+    }
+    return render(request, "referral/case_page.html", context)
+
+
+# The screening interview
+
+
+def _screening_catalogue(request, case):
+    wanted = request.POST.get("catalogue_id") or request.GET.get("catalogue")
+    if wanted:
+        try:
+            return catalogues.get(wanted)
+        except catalogues.UnknownCatalogue:
+            pass
+    forms_ = list(case.forms.values_list("form", flat=True)) or ["labour"]
+    try:
+        return catalogues.get(catalogues.suggest(case.person.is_child, forms_[0]))
+    except catalogues.UnknownCatalogue:
+        return catalogues.all_catalogues()[0]
+
+
+@page
+def case_screen(request, case_id):
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    if request.method == "GET" and "screen" not in {
+        a.name for a in actions.available(user, case)
+    }:
+        return _not_open_to_you(request)
+    catalogue = _screening_catalogue(request, case)
+    language = catalogue.language(
+        request.GET.get("lang") or request.POST.get("lang") or request.LANGUAGE_CODE
+    )
+    form = forms.ScreeningForm(
+        request.POST if request.method == "POST" else None,
+        catalogue=catalogue,
+        initial={"catalogue_id": catalogue.id},
+    )
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.screening_record(
+                actor=user, case_id=case.pk, **form.service_arguments()
+            )
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        else:
+            messages.success(
+                request,
+                _("Screening recorded. The assessment is below, with its explanation."),
+            )
+            if result.child_protection_referral is not None:
+                messages.info(
+                    request,
+                    _(
+                        "The child was referred to %(organisation)s for child protection."
+                    )
+                    % {
+                        "organisation": result.child_protection_referral.to_organisation
+                    },
+                )
+            if "no_child_protection_pathway" in result.warnings:
+                messages.warning(
+                    request,
+                    _(
+                        "No child-protection pathway is configured for this region: "
+                        "send the child-protection referral yourself."
+                    ),
+                )
+            return redirect(reverse("case", args=[case.pk]) + "#screenings")
+    elif request.method == "POST":
+        status = 400
+    ticked = set(form["codes"].value() or [])
+    detail = catalogue_detail(catalogue, language)
+    groups = [
+        {
+            "id": dimension["id"],
+            "label": dimension["label"],
+            "indicators": [
+                {
+                    **indicator,
+                    "strength_label": STRENGTH_LABELS[indicator["strength"]],
+                    "checked": indicator["code"] in ticked,
+                }
+                for indicator in dimension["indicators"]
+            ],
+        }
+        for dimension in detail["dimensions"]
+    ]
+    person_kind = "child" if case.person.is_child else "adult"
+    context = {
+        "case": case,
+        "form": form,
+        "error": error,
+        "catalogue": catalogue,
+        "title": detail["title"],
+        "groups": groups,
+        "page_language": language,
+        "machine_translation": detail["machine_translation"],
+        "catalogue_languages": catalogue.languages,
+        "other_catalogues": [
+            (c.id, c.title[catalogue.language(request.LANGUAGE_CODE)])
+            for c in catalogues.all_catalogues()
+            if c.person == person_kind and c.id != catalogue.id
+        ],
+    }
+    return render(request, "referral/case_screen.html", context, status=status)
+
+
+# The generic step page
+
+
+def _choices_for(action: actions.Action):
+    def choices_for(field_name: str) -> list[tuple[str, str]]:
+        if field_name == "to_organisation":
+            purpose = forms.STEP_PURPOSES.get(action.name)
+            return [(str(o.pk), o.name) for o in selectors.recipients(purpose=purpose)]
+        if field_name == "guardian":
+            guardians = User.objects.filter(
+                is_active=True,
+                memberships__role=Role.GUARDIAN,
+                memberships__is_active=True,
+            ).distinct()
+            return [(str(u.pk), u.get_username()) for u in guardians]
+        return []
+
+    return choices_for
+
+
+@page
+def case_step(request, case_id, name):
+    user = request.user
+    action = actions.ACTIONS.get(name)
+    case = policy.get_visible_case(user, case_id)
+    if action is None:
+        return not_found(request)
+    if action.name in DEDICATED_STEPS:
+        return redirect(DEDICATED_STEPS[action.name], case.pk)
+    if request.method == "GET" and action not in actions.available(user, case):
+        return _not_open_to_you(request)
+    form_class = forms.step_form_class(action, choices_for=_choices_for(action))
+    form = form_class(request.POST if request.method == "POST" else None)
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        serializer = action.serializer(data=form.payload())
+        if not serializer.is_valid():
+            _serializer_errors(form, serializer)
+            status = 400
+        else:
+            try:
+                action.run(actor=user, case_id=case.pk, **serializer.validated_data)
+            except APPLICATION_ERRORS as exc:
+                error, status = message_of(exc), error_status(exc)
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Done: %(step)s.") % {"step": action.label})
+                return redirect("case", case.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {"case": case, "action": action, "form": form, "error": error}
+    return render(request, "referral/case_step.html", context, status=status)
+
+
+def _serializer_errors(form, serializer: drf.Serializer) -> None:
+    for field, errors in serializer.errors.items():
+        target = field if field in form.fields else None
+        for message in errors:
+            form.add_error(target, str(message))
+
+
+# Consent and referrals
+
+
+def _purpose(request) -> str:
+    purpose = request.POST.get("purpose") or request.GET.get("purpose")
+    return purpose if purpose in ServiceKind.values else ServiceKind.IDENTIFICATION
+
+
+def _recipients(case, purpose: str) -> list[tuple[str, str]]:
+    suggested = [
+        service.organisation
+        for service in pathway_services(
+            purpose=purpose,
+            region=case.region,
+            is_child=case.person.is_child,
+            sex=case.person.sex,
+            exploitation_forms=[row.form for row in case.forms.all()],
+        )
+    ]
+    return forms.recipient_choices(suggested, selectors.recipients(purpose=purpose))
+
+
+@page
+def consent_new(request, case_id):
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    if not policy.may(user, C.CONSENT_RECORD, case):
+        return refused(request, _("Your role does not record consent on this case."))
+    purpose = _purpose(request)
+    recipients = _recipients(case, purpose)
+    form = forms.ConsentForm(
+        request.POST if request.method == "POST" else None,
+        recipients=recipients,
+        initial={
+            "purpose": purpose,
+            "language": case.language,
+            "to_organisation": recipients[0][0] if recipients else None,
+        },
+    )
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.consent_record(
+                actor=user, case_id=case.pk, **form.service_arguments()
+            )
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+            status = 400
+        else:
+            values = {
+                "organisation": consent.to_organisation.name,
+                "purpose": consent.get_purpose_display(),
+            }
+            if consent.given:
+                text = _("Consent recorded: %(organisation)s, for %(purpose)s.")
+            else:
+                text = _("Refusal recorded: %(organisation)s, for %(purpose)s.")
+            messages.success(request, text % values)
+            return redirect("case", case.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "case": case,
+        "form": form,
+        "error": error,
+        "purpose_form": forms.PurposeForm(
+            initial={"purpose": purpose}, auto_id="choose-%s"
+        ),
+        "purpose": purpose,
+        "purpose_label": ServiceKind(purpose).label,
+        "consents": Consent.objects.filter(case=case).select_related("to_organisation"),
+    }
+    return render(request, "referral/consent_new.html", context, status=status)
+
+
+@page
+def referral_new(request, case_id):
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    if not policy.may(user, C.REFERRAL_SEND, case):
+        return refused(request, _("Your role does not send referrals on this case."))
+    purpose = _purpose(request)
+    recipients = _recipients(case, purpose)
+    form = forms.ReferralForm(
+        request.POST if request.method == "POST" else None,
+        recipients=recipients,
+        initial={
+            "purpose": purpose,
+            "to_organisation": recipients[0][0] if recipients else None,
+        },
+    )
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_send(
+                actor=user, case_id=case.pk, **form.service_arguments()
+            )
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        else:
+            messages.success(
+                request,
+                _("Referral sent to %(organisation)s, for %(purpose)s.")
+                % {
+                    "organisation": referral.to_organisation.name,
+                    "purpose": referral.get_purpose_display(),
+                },
+            )
+            return redirect("case", case.pk)
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "case": case,
+        "form": form,
+        "error": error,
+        "purpose_form": forms.PurposeForm(
+            initial={"purpose": purpose}, auto_id="choose-%s"
+        ),
+        "purpose": purpose,
+        "purpose_label": ServiceKind(purpose).label,
+        "consents": Consent.objects.filter(case=case).select_related("to_organisation"),
+    }
+    return render(request, "referral/referral_new.html", context, status=status)

@@ -1,0 +1,144 @@
+"""The referral inbox and a referral's page, and the work queues: the
+decision maker's deadlines and the overdue list.
+
+Until a receiving organisation accepts, it sees only what it needs to decide
+(purpose, age group, sex, language, urgency, due date): never a name, and no
+link to the case; `policy.referral_discloses_case` says when the case opens.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from nrm.errors import Forbidden
+from nrm.roles import Capability
+from referral import forms, policy, selectors, services
+from referral.models import ReferralState
+from referral.views.common import (
+    APPLICATION_ERRORS,
+    error_status,
+    message_of,
+    page,
+    paginate,
+    refused,
+)
+from referral.views.presenters import DEADLINE_STATUS_LABELS
+
+C = Capability
+
+
+@page
+def referral_inbox(request):
+    user = request.user
+    if not policy.may_globally(user, C.REFERRAL_INBOX):
+        return refused(request, _("Your role has no referral inbox."))
+    state = request.GET.get("state") or ""
+    if state not in ReferralState.values:
+        state = ""
+    referrals = selectors.referral_inbox(user, state=state or None)
+    context = {
+        "page_obj": paginate(request, referrals),
+        "states": ReferralState.choices,
+        "state": state,
+        "now": timezone.now(),
+    }
+    return render(request, "referral/referral_inbox.html", context)
+
+
+def _may_answer(user, referral) -> bool:
+    try:
+        policy.require_answer(user, referral)
+    except Forbidden:
+        return False
+    return True
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def referral_page(request, referral_id):
+    user = request.user
+    referral = policy.get_visible_referral(user, referral_id)
+    decline_form = forms.DeclineForm(
+        request.POST if request.POST.get("answer") == "decline" else None
+    )
+    error, status = "", 200
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        try:
+            if answer == "accept":
+                services.referral_accept(actor=user, referral_id=referral.pk)
+                messages.success(request, _("Referral accepted."))
+                return redirect("referral", referral.pk)
+            if answer == "decline" and decline_form.is_valid():
+                services.referral_decline(
+                    actor=user,
+                    referral_id=referral.pk,
+                    reason=decline_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Referral declined."))
+                return redirect("referral", referral.pk)
+            status = 400
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        referral = policy.get_visible_referral(user, referral_id)
+    discloses = policy.referral_discloses_case(user, referral)
+    context = {
+        "referral": referral,
+        "discloses": discloses,
+        "may_answer": referral.state == ReferralState.SENT
+        and _may_answer(user, referral),
+        "decline_form": decline_form,
+        "error": error,
+        "overdue": referral.state == ReferralState.SENT
+        and referral.answer_due_at < timezone.now(),
+    }
+    return render(request, "referral/referral_page.html", context, status=status)
+
+
+def _deadline_rows(user, deadlines) -> list[dict]:
+    """Deadlines with the way to their work: the case when the user sees it,
+    else the referral (an organisation answers a referral before it sees the
+    case)."""
+    deadlines = list(deadlines)
+    visible = set(
+        policy.visible_cases(user)
+        .filter(pk__in={d.case_id for d in deadlines})
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    rows = []
+    for deadline in deadlines:
+        status = deadline.status(now)
+        rows.append(
+            {
+                "deadline": deadline,
+                "status": status,
+                "status_label": DEADLINE_STATUS_LABELS.get(status, ""),
+                "case_visible": deadline.case_id in visible,
+            }
+        )
+    return rows
+
+
+@page
+def decision_queue(request):
+    user = request.user
+    if not policy.may_globally(user, C.DECISION_TAKE):
+        return refused(request, _("Your role takes no identification decisions."))
+    page_obj = paginate(request, selectors.decision_queue(user))
+    context = {"page_obj": page_obj, "rows": _deadline_rows(user, page_obj)}
+    return render(request, "referral/decision_queue.html", context)
+
+
+@page
+def overdue_deadlines(request):
+    user = request.user
+    if not policy.may_globally(user, C.DEADLINES_VIEW):
+        return refused(request, _("Your role has no deadline list."))
+    page_obj = paginate(request, selectors.deadlines_for(user, overdue_only=True))
+    context = {"page_obj": page_obj, "rows": _deadline_rows(user, page_obj)}
+    return render(request, "referral/deadlines_overdue.html", context)
