@@ -32,6 +32,8 @@ class Event(models.TextChoices):
     LOCKOUT = "auth.lockout"
     TOKEN_ISSUED = "auth.token_issued"  # noqa: S105 - an event code
     TOKEN_REVOKED = "auth.token_revoked"  # noqa: S105 - an event code
+    MEMBERSHIP_GRANTED = "staff.membership_granted"
+    MEMBERSHIP_REVOKED = "staff.membership_revoked"
     ACCESS_GRANTED = "access.granted"
     ACCESS_REVOKED = "access.revoked"
     # Personal data
@@ -142,6 +144,12 @@ def record(
         head.last_hash = event.hash
         head.save(update_fields=["last_id", "last_hash"])
     return event
+
+
+def lock_chain() -> None:
+    """Take the chain's lock now, for callers that must take it before other
+    row locks (see referral.services.deadlines_sweep)."""
+    _locked_head()
 
 
 def _locked_head() -> AuditChainHead:

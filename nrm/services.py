@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from nrm import audit
+from nrm.audit import Event
+from nrm.errors import Forbidden
 from nrm.models import Membership, Organisation, User
+from nrm.roles import PERSONAL_DATA_ROLES
 
 
 @transaction.atomic
@@ -37,18 +41,28 @@ def user_create(
 
 @transaction.atomic
 def membership_create(
-    *, user: User, organisation: Organisation, role: str
+    *, user: User, organisation: Organisation, role: str, actor: User | None = None
 ) -> Membership:
-    """Give a user a role at an organisation; they join its access group."""
+    """Give a user a role at an organisation; they join its access group.
+    Audited: a role is access to people's data."""
+    if actor is not None and actor.pk == user.pk and role in PERSONAL_DATA_ROLES:
+        raise Forbidden("Nobody may give themselves a role that reads personal data.")
     membership = Membership(user=user, organisation=organisation, role=role)
     membership.full_clean()
     membership.save(force_insert=True)
     user.groups.add(organisation.group)
+    audit.record(
+        Event.MEMBERSHIP_GRANTED, actor=actor, organisation=organisation, role=role,
+        object_type="membership", object_id=membership.pk,
+        extra={"user": str(user.pk), "role": role},
+    )  # fmt: skip
     return membership
 
 
 @transaction.atomic
-def membership_deactivate(*, membership_id: int) -> Membership:
+def membership_deactivate(
+    *, membership_id: int, actor: User | None = None
+) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership_id)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
@@ -59,4 +73,9 @@ def membership_deactivate(*, membership_id: int) -> Membership:
     ).exists()
     if not still_member:
         membership.user.groups.remove(membership.organisation.group)
+    audit.record(
+        Event.MEMBERSHIP_REVOKED, actor=actor, organisation=membership.organisation,
+        role=membership.role, object_type="membership", object_id=membership.pk,
+        extra={"user": str(membership.user_id), "role": membership.role},
+    )  # fmt: skip
     return membership

@@ -35,6 +35,9 @@ class Action:
     run: Callable[..., object]
     precondition: Callable[[Case], bool]
     decision: bool = False  # answered by policy.require_decision_maker
+    # Beyond the role table: "registering" (the registering organisation
+    # only), "child_protection" (see policy.require_child_protection).
+    scope: str = ""
 
 
 def _fsm(method: str) -> Callable[[Case], bool]:
@@ -107,7 +110,7 @@ ACTIONS: dict[str, Action] = {
             lambda *, actor, case_id, guardian: services.guardian_appoint(
                 actor=actor, case_id=case_id, guardian_id=guardian
             ),
-            _open_child,
+            _open_child, scope="child_protection",
         ),
         Action(
             "record-best-interests", _("Record a best-interests assessment"),
@@ -146,24 +149,29 @@ ACTIONS: dict[str, Action] = {
                 actor=actor, case_id=case_id, country=country,
                 to_organisation_id=to_organisation,
             ),
-            _fsm("transfer"),
+            _fsm("transfer"), scope="registering",
         ),
         Action(
             "close", _("Close the case"), C.CASE_CLOSE, s.CloseSerializer,
-            services.case_close, _fsm("close"),
+            services.case_close, _fsm("close"), scope="registering",
         ),
     ]
 }  # fmt: skip
 
 
 def _user_may(user: User, action: Action, case: Case) -> bool:
-    if action.decision:
-        try:
+    try:
+        if action.decision:
             policy.require_decision_maker(user, case)
-        except Forbidden:
-            return False
-        return True
-    return policy.may(user, action.capability, case)
+        elif action.scope == "registering":
+            policy.require_at_registering_organisation(user, action.capability, case)
+        elif action.scope == "child_protection":
+            policy.require_child_protection(user, action.capability, case)
+        else:
+            policy.require(user, action.capability, case)
+    except Forbidden:
+        return False
+    return True
 
 
 def available(user: User, case: Case) -> list[Action]:

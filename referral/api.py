@@ -12,11 +12,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import IsSignedIn
-from nrm.errors import Forbidden, NotVisible
+from nrm.choices import ServiceKind
+from nrm.errors import Forbidden, InvalidInput, NotVisible
 from nrm.roles import Capability
 from referral import actions, policy, selectors, services
 from referral import serializers as s
-from referral.models import Case, Consent, Decision, Screening
+from referral.models import (
+    Case,
+    CaseState,
+    Consent,
+    Decision,
+    ReferralState,
+    Screening,
+)
 
 C = Capability
 
@@ -29,6 +37,14 @@ class Api(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = serializer_class(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
+
+
+def _choice_param(request, name: str, choices) -> str | None:
+    """A filter from the query string: one of its codes, or 400."""
+    value = request.query_params.get(name) or None
+    if value is not None and value not in choices.values:
+        raise InvalidInput("Unknown filter value.", detail={name: ["Unknown code."]})
+    return value
 
 
 def _bool_param(value: str | None) -> bool | None:
@@ -70,7 +86,7 @@ class CaseListCreateApi(Api):
     def get(self, request):
         queryset = selectors.case_list(
             request.user,
-            state=request.query_params.get("state") or None,
+            state=_choice_param(request, "state", CaseState),
             overdue=_bool_param(request.query_params.get("overdue")),
         )
         return self.paginate(request, queryset, s.CaseListSerializer)
@@ -246,7 +262,7 @@ class ReferralInboxApi(Api):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
             raise Forbidden("Your role has no referral inbox.")
         queryset = selectors.referral_inbox(
-            request.user, state=request.query_params.get("state") or None
+            request.user, state=_choice_param(request, "state", ReferralState)
         )
         # The inbox shows everyone the minimal view; details are on the case.
         return self.paginate(request, queryset, s.ReferralMinimalSerializer)
@@ -259,7 +275,7 @@ class ReferralOutboxApi(Api):
     )
     def get(self, request):
         queryset = selectors.referral_outbox(
-            request.user, state=request.query_params.get("state") or None
+            request.user, state=_choice_param(request, "state", ReferralState)
         )
         return self.paginate(request, queryset, s.ReferralSerializer)
 
@@ -349,7 +365,17 @@ class DeadlineListApi(Api):
             request.user,
             overdue_only=bool(_bool_param(request.query_params.get("overdue"))),
         )
-        return self.paginate(request, queryset, s.DeadlineSerializer)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        visible = set(
+            policy.visible_cases(request.user)
+            .filter(pk__in=[d.case_id for d in page])
+            .values_list("pk", flat=True)
+        )
+        data = s.DeadlineSerializer(
+            page, many=True, context={"visible_case_ids": visible}
+        ).data
+        return paginator.get_paginated_response(data)
 
 
 class OrganisationListApi(Api):
@@ -360,5 +386,6 @@ class OrganisationListApi(Api):
         responses=s.OrganisationRefSerializer(many=True),
     )
     def get(self, request):
-        queryset = selectors.recipients(purpose=request.query_params.get("purpose"))
+        purpose = _choice_param(request, "purpose", ServiceKind)
+        queryset = selectors.recipients(purpose=purpose)
         return self.paginate(request, queryset, s.OrganisationRefSerializer)

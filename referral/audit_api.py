@@ -32,9 +32,12 @@ class _Echo:
 def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
     if not value:
         return None
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+        day = None if parsed else parse_date(value)
+    except ValueError:  # well-formed but impossible, like 2024-02-30
+        parsed = day = None
     if parsed is None:
-        day = parse_date(value)
         if day is None:
             raise InvalidInput(
                 "Not a date.", detail={name: ["Use YYYY-MM-DD or an ISO datetime."]}
@@ -98,7 +101,8 @@ class AuditEventListApi(Api):
                         event.actor.username if event.actor else "",
                         event.organisation.name if event.organisation else "",
                         event.role, event.action, event.object_type, event.object_id,
-                        event.case_id or "", event.from_state, event.to_state,
+                        event.case_id if event.case_visible else "",
+                        event.from_state, event.to_state,
                         event.reason_code,
                     ])  # fmt: skip
 

@@ -177,6 +177,32 @@ def require_at_registering_organisation(
     )
 
 
+CHILD_PROTECTION_KINDS = frozenset(
+    {OrganisationKind.CHILD_PROTECTION, OrganisationKind.GUARDIANSHIP}
+)
+
+
+def require_child_protection(user: User, capability: str, case: Case) -> Membership:
+    """Guardianship is decided by the child-protection or guardianship
+    authority holding the case, or by the registering organisation; not by
+    every organisation that accepted some referral for the child."""
+    membership = require(user, capability, case)
+    if (
+        membership.organisation.kind in CHILD_PROTECTION_KINDS
+        or membership.organisation_id == case.organisation_id
+    ):
+        return membership
+    for other in memberships_with(user, capability):
+        if other.organisation.kind in CHILD_PROTECTION_KINDS and may(
+            user, capability, case
+        ):
+            return other
+    raise Forbidden(
+        "Only the child-protection or guardianship authority may do this.",
+        detail={"capability": str(capability)},
+    )
+
+
 def require_capability(
     user: User, capability: str, organisation_id: object = None
 ) -> Membership:

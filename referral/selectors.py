@@ -151,6 +151,7 @@ def recipients(*, purpose: str | None = None) -> QuerySet[Organisation]:
 
 
 def audit_events_for(
+    user: User,
     organisation_id,
     *,
     case_id=None,
@@ -171,6 +172,13 @@ def audit_events_for(
             )
         )
         .select_related("actor", "organisation")
+        .annotate(
+            # A case id is shown only for cases the reader may see (an event
+            # of the organisation's own can name a case it was only offered).
+            case_visible=Exists(
+                policy.visible_cases(user).filter(pk=OuterRef("case_id"))
+            )
+        )
         .order_by("id")
     )
     if case_id:

@@ -33,6 +33,16 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+class LanguageCodeField(serializers.RegexField):
+    """An ISO 639 code (with an optional region): never free text, because
+    the language is shown to a receiving organisation before it accepts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            r"^([a-z]{2,3}(-[A-Za-z0-9]{2,8})?)?$", max_length=16, **kwargs
+        )
+
+
 class CountryCodeField(serializers.RegexField):
     def __init__(self, **kwargs):
         super().__init__(r"^([A-Z]{2})?$", max_length=2, **kwargs)
@@ -53,7 +63,7 @@ class CaseCreateSerializer(StrictSerializer):
     )
     citizenship = CountryCodeField(required=False, allow_blank=True, default="")
     reception_stage = serializers.ChoiceField(choices=ReceptionStage.choices)
-    language = serializers.CharField(max_length=16, **TEXT)
+    language = LanguageCodeField(**TEXT)
     asylum_status = serializers.ChoiceField(
         choices=AsylumStatus.choices, required=False, default=AsylumStatus.UNKNOWN
     )
@@ -96,14 +106,23 @@ class CaseListSerializer(serializers.Serializer):
 
 
 class DeadlineSerializer(serializers.Serializer):
+    """A deadline; its case id only when the reader may see the case (the
+    recipient of a referral owes an answer before it may)."""
+
     id = serializers.UUIDField(read_only=True)
-    case_id = serializers.UUIDField(read_only=True)
+    case_id = serializers.SerializerMethodField()
     kind = serializers.CharField(read_only=True)
     organisation = OrganisationRefSerializer(read_only=True)
     due_at = serializers.DateTimeField(read_only=True)
     met_at = serializers.DateTimeField(read_only=True)
     cancelled_at = serializers.DateTimeField(read_only=True)
     status = serializers.SerializerMethodField()
+
+    def get_case_id(self, deadline) -> str | None:
+        visible = self.context.get("visible_case_ids")
+        if visible is not None and deadline.case_id not in visible:
+            return None
+        return str(deadline.case_id)
 
     def get_status(self, deadline) -> str:
         from django.utils import timezone
@@ -164,7 +183,7 @@ class ScreeningCreateSerializer(StrictSerializer):
     indicator_codes = serializers.ListField(
         child=serializers.CharField(max_length=64), allow_empty=True, max_length=500
     )
-    interpreter_language = serializers.CharField(max_length=16, **TEXT)
+    interpreter_language = LanguageCodeField(**TEXT)
     notes = serializers.CharField(max_length=20000, **TEXT)
 
 
@@ -188,7 +207,7 @@ class ConsentCreateSerializer(StrictSerializer):
     to_organisation = serializers.UUIDField()
     purpose = serializers.ChoiceField(choices=ServiceKind.choices)
     given = serializers.BooleanField()
-    language = serializers.CharField(max_length=16)
+    language = LanguageCodeField()
     interpreter_used = serializers.BooleanField(required=False, default=False)
     notes = serializers.CharField(max_length=5000, **TEXT)
 

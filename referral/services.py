@@ -33,15 +33,18 @@ from referral.models import (
     Case,
     CaseExploitationForm,
     CaseState,
+    CloseReason,
     Consent,
     Deadline,
     DeadlineKind,
     Decision,
     DecisionKind,
+    DeclineReason,
     GuardianAppointment,
     Referral,
     ReferralState,
     Screening,
+    SuspendReason,
 )
 
 C = Capability
@@ -182,6 +185,9 @@ def case_register(
         [CaseExploitationForm(case=case, form=form) for form in set(exploitation_forms)]
     )
     policy.grant_case_access(case, organisation)
+    if person.is_child:
+        # A child (or presumed child) goes to child protection at once.
+        _refer_child_to_protection(case, actor=actor, now=now)
     _event(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
         obj=person, extra={"possible_duplicates": len(duplicates)},
@@ -263,29 +269,45 @@ def screening_record(
     )  # fmt: skip
     child_referral, warnings = None, []
     if case.person.is_child:
-        child_referral = _refer_child_to_protection(case, actor=actor, now=now)
-        if child_referral is None and not Referral.objects.filter(
-            case=case, purpose=ServiceKind.CHILD_PROTECTION,
-            state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
-        ).exists():  # fmt: skip
+        # Sent at registration already, as a rule; the screening reports it.
+        child_referral = _refer_child_to_protection(case, actor=actor, now=now) or (
+            Referral.objects.filter(
+                case=case, purpose=ServiceKind.CHILD_PROTECTION,
+                state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
+            ).first()
+        )  # fmt: skip
+        if child_referral is None:
             warnings.append("no_child_protection_pathway")
     return ScreeningResult(screening, case, child_referral, tuple(warnings))
 
 
 def _refer_child_to_protection(case: Case, *, actor: User, now: datetime):
     """The automatic child-protection referral: no consent needed."""
-    if Referral.objects.filter(
-        case=case, purpose=ServiceKind.CHILD_PROTECTION,
-        state__in=[ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.COMPLETED],
-    ).exists():  # fmt: skip
+    earlier = Referral.objects.filter(case=case, purpose=ServiceKind.CHILD_PROTECTION)
+    if earlier.filter(
+        state__in=[ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.COMPLETED]
+    ).exists():
         return None
-    services = pathway_services(
-        purpose=ServiceKind.CHILD_PROTECTION, region=case.region, is_child=True,
-        sex=case.person.sex,
-    )  # fmt: skip
+    declined = set(
+        earlier.filter(state=ReferralState.DECLINED).values_list(
+            "to_organisation_id", flat=True
+        )
+    )
+    services = [
+        service
+        for service in pathway_services(
+            purpose=ServiceKind.CHILD_PROTECTION,
+            region=case.region,
+            is_child=True,
+            sex=case.person.sex,
+        )  # fmt: skip
+        if service.organisation_id not in declined
+    ]
     if not services:
         return None
-    membership = policy.acting_membership(actor, C.CASE_SCREEN, case)
+    membership = policy.acting_membership(
+        actor, C.PERSON_REGISTER, case
+    ) or policy.acting_membership(actor, C.CASE_SCREEN, case)
     return _send_referral(
         case, to_organisation=services[0].organisation,
         purpose=ServiceKind.CHILD_PROTECTION, urgency="urgent", consent=None,
@@ -301,8 +323,11 @@ def case_flag_for_referral(*, actor: User, case_id: object, reason_code: str) ->
     membership = policy.require(actor, C.REFERRAL_SEND, case)
     workflow.require_fsm(case, "flag_for_referral")
     from_state = case.state
-    case.flag_for_referral(at=timezone.now())
+    now = timezone.now()
+    case.flag_for_referral(at=now)
     case.save(update_fields=["state", "state_changed_at"])
+    if case.person.is_child:
+        _refer_child_to_protection(case, actor=actor, now=now)
     _transition_event(
         case, actor=actor, membership=membership, from_state=from_state,
         name="flag_for_referral", reason_code=reason_code,
@@ -330,10 +355,12 @@ def consent_record(
     membership = policy.require(actor, C.CONSENT_RECORD, case)
     workflow.require_open(case)
     organisation = _organisation(to_organisation_id)
-    if organisation is None:
+    if organisation is None or not organisation.is_active:
         raise InvalidInput(
-            "Unknown organisation.", detail={"to_organisation": ["Unknown."]}
+            "Unknown or inactive organisation.",
+            detail={"to_organisation": ["Unknown or inactive organisation."]},
         )
+    workflow.require_choice(purpose, ServiceKind, "purpose")
     giver = workflow.require_consent_giver(
         case, actor_role=membership.role, actor_id=actor.pk
     )
@@ -367,10 +394,7 @@ def consent_withdraw(*, actor: User, consent_id: object) -> Consent:
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is not None or not consent.given:
         raise Conflict("This consent is not in force.", code="invalid_state")
-    if case.person.is_child:
-        workflow.require_consent_giver(
-            case, actor_role=membership.role, actor_id=actor.pk
-        )
+    workflow.require_consent_giver(case, actor_role=membership.role, actor_id=actor.pk)
     now = timezone.now()
     consent.withdrawn_at = now
     consent.withdrawn_by = actor
@@ -382,7 +406,8 @@ def consent_withdraw(*, actor: User, consent_id: object) -> Consent:
     )  # fmt: skip
     open_referrals = Referral.objects.select_for_update().filter(
         case=case, to_organisation_id=consent.to_organisation_id,
-        purpose=consent.purpose, state=ReferralState.SENT,
+        purpose=consent.purpose,
+        state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
     )  # fmt: skip
     for referral in open_referrals:
         _lapse_referral(
@@ -393,7 +418,10 @@ def consent_withdraw(*, actor: User, consent_id: object) -> Consent:
         case=case, to_organisation_id=consent.to_organisation_id, given=True,
         withdrawn_at__isnull=True,
     ).exists()  # fmt: skip
-    if not still_consented and not case.person.is_child:
+    keeps_access = still_consented or workflow.holds_consent_free_referral(
+        case, consent.to_organisation_id
+    )
+    if not keeps_access:
         _revoke(case, consent.to_organisation, actor=actor, membership=membership)
     return consent
 
@@ -507,6 +535,8 @@ def referral_accept(*, actor: User, referral_id: object) -> Referral:
     referral, case = _lock_referral(actor, referral_id)
     membership = policy.require_answer(actor, referral)
     workflow.require_fsm(referral, "accept")
+    if referral.purpose != ServiceKind.TRANSNATIONAL:
+        workflow.require_open(case)
     if referral.purpose == ServiceKind.IDENTIFICATION:
         workflow.require_fsm(case, "accept_identification_referral")
     now = timezone.now()
@@ -517,7 +547,10 @@ def referral_accept(*, actor: User, referral_id: object) -> Referral:
         case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=True,
         referral=referral,
     )  # fmt: skip
-    _grant(case, referral.to_organisation, actor=actor, membership=membership)
+    if referral.purpose != ServiceKind.TRANSNATIONAL:
+        # A foreign mechanism receives the sealed hand-over package, never
+        # the case (DESIGN.md section 3, the transit route).
+        _grant(case, referral.to_organisation, actor=actor, membership=membership)
     _event(
         Event.REFERRAL_ACCEPTED, actor=actor, membership=membership, case=case,
         obj=referral, reason_code=referral.purpose,
@@ -552,24 +585,34 @@ def _lapse_referral(
     else:
         getattr(referral, method)(at=now)
         referral.save(update_fields=["state", "answered_at"])
-    _close_deadlines(
-        case=case, kinds=[DeadlineKind.REFERRAL_ANSWER, DeadlineKind.RG_DECISION],
-        now=now, met=(method == "decline"), referral=referral,
-    )  # fmt: skip
+    # A decline answers (the answer deadline is met); the decision deadline
+    # lapses whatever happened; a withdrawn or expired referral was never
+    # answered, so its answer deadline stays as it was (overdue or not).
     if method == "decline":
-        # Answering met the answer deadline; the decision deadline lapses.
         _close_deadlines(
-            case=case, kinds=[DeadlineKind.RG_DECISION], now=now, met=False,
+            case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=True,
             referral=referral,
         )  # fmt: skip
+    elif method == "withdraw":
+        _close_deadlines(
+            case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=False,
+            referral=referral,
+        )  # fmt: skip
+    _close_deadlines(
+        case=case, kinds=[DeadlineKind.RG_DECISION, DeadlineKind.RECOVERY_PERIOD_END],
+        now=now, met=False, referral=referral,
+    )  # fmt: skip
     _event(
         event, actor=actor, membership=membership, case=case, obj=referral,
         reason_code=reason,
     )  # fmt: skip
-    if (
-        referral.purpose == ServiceKind.IDENTIFICATION
-        and case.state == CaseState.REFERRED
-    ):
+    if referral.purpose != ServiceKind.IDENTIFICATION:
+        return
+    if case.state == CaseState.SUSPENDED:
+        # Resume must not return to a referral that no longer runs.
+        case.forget_lapsed_referral_while_suspended()
+        case.save(update_fields=["state_before_suspension"])
+    elif case.state in (CaseState.REFERRED, CaseState.ASSESSMENT):
         from_state = case.state
         case.identification_referral_lapsed(at=now)
         case.save(update_fields=["state", "state_changed_at"])
@@ -579,10 +622,28 @@ def _lapse_referral(
         )  # fmt: skip
 
 
+def _withdraw_open_referrals(
+    case: Case, *, actor: User, membership: Membership, now: datetime
+) -> None:
+    """A case that ends takes its unanswered referrals with it."""
+    for referral in Referral.objects.select_for_update().filter(
+        case=case, state=ReferralState.SENT
+    ):
+        _lapse_referral(
+            referral, case, method="withdraw", event=Event.REFERRAL_WITHDRAWN,
+            actor=actor, membership=membership, now=now, reason="case_ended",
+        )  # fmt: skip
+        outbox.enqueue(
+            "referral.withdrawn", organisation=referral.to_organisation,
+            referral_id=referral.pk,
+        )  # fmt: skip
+
+
 @transaction.atomic
 def referral_decline(*, actor: User, referral_id: object, reason: str) -> Referral:
     referral, case = _lock_referral(actor, referral_id)
     membership = policy.require_answer(actor, referral)
+    workflow.require_choice(reason, DeclineReason, "reason")
     _lapse_referral(
         referral, case, method="decline", event=Event.REFERRAL_DECLINED, actor=actor,
         membership=membership, now=timezone.now(), reason=reason,
@@ -598,9 +659,16 @@ def referral_decline(*, actor: User, referral_id: object, reason: str) -> Referr
 def referral_withdraw(*, actor: User, referral_id: object) -> Referral:
     referral, case = _lock_referral(actor, referral_id)
     membership = policy.require_sender(actor, referral)
+    if referral.state != ReferralState.SENT:
+        raise Conflict("Only an unanswered referral can be withdrawn.",
+                       code="invalid_state", detail={"state": referral.state})  # fmt: skip
     _lapse_referral(
         referral, case, method="withdraw", event=Event.REFERRAL_WITHDRAWN,
         actor=actor, membership=membership, now=timezone.now(),
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.withdrawn", organisation=referral.to_organisation,
+        referral_id=referral.pk,
     )  # fmt: skip
     return referral
 
@@ -616,6 +684,10 @@ def referral_expire(*, actor: User, referral_id: object) -> Referral:
     _lapse_referral(
         referral, case, method="expire", event=Event.REFERRAL_EXPIRED, actor=actor,
         membership=membership, now=now,
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.expired", organisation=referral.to_organisation,
+        referral_id=referral.pk,
     )  # fmt: skip
     return referral
 
@@ -704,7 +776,9 @@ def decision_take(
     reconsiders = None
     if kind == DecisionKind.REASONABLE_GROUNDS:
         workflow.require_fsm(case, "decide_reasonable_grounds")
-        recovery_end = now.date() + timedelta(days=profile.recovery_period_days)
+        recovery_end = timezone.localdate(now) + timedelta(
+            days=profile.recovery_period_days
+        )
         case.decide_reasonable_grounds(
             at=now,
             positive=positive,
@@ -724,7 +798,9 @@ def decision_take(
         workflow.require_fsm(case, "reconsider")
         reconsiders = workflow.reconsiderable_decision(case, now=now, profile=profile)
         of_kind = workflow.reconsidered_kind(reconsiders)
-        recovery_end = now.date() + timedelta(days=profile.recovery_period_days)
+        recovery_end = timezone.localdate(now) + timedelta(
+            days=profile.recovery_period_days
+        )
         case.reconsider(
             at=now, positive=positive, of_kind=of_kind,
             recovery_ends_on=recovery_end if positive else None,
@@ -773,7 +849,7 @@ def guardian_appoint(
     *, actor: User, case_id: object, guardian_id: object
 ) -> GuardianAppointment:
     case = _lock_case(actor, case_id)
-    membership = policy.require(actor, C.GUARDIAN_APPOINT, case)
+    membership = policy.require_child_protection(actor, C.GUARDIAN_APPOINT, case)
     workflow.require_open(case)
     workflow.require_child(case)
     try:
@@ -834,6 +910,7 @@ def case_suspend(*, actor: User, case_id: object, reason: str) -> Case:
     case = _lock_case(actor, case_id)
     membership = policy.require(actor, C.CASE_ASSIST, case)
     workflow.require_fsm(case, "suspend")
+    workflow.require_choice(reason, SuspendReason, "reason")
     workflow.require_suspend_reason(case, reason)
     from_state = case.state
     case.suspend(at=timezone.now())
@@ -868,7 +945,7 @@ def case_transfer(
     """The transit route: a transnational referral with a minimal, sealed
     hand-over package; the local case ends `transferred`."""
     case = _lock_case(actor, case_id)
-    membership = policy.require(actor, C.CASE_ASSIST, case)
+    membership = policy.require_at_registering_organisation(actor, C.CASE_ASSIST, case)
     workflow.require_fsm(case, "transfer")
     if to_organisation_id in (None, ""):
         services = pathway_services(
@@ -883,8 +960,10 @@ def case_transfer(
             _organisation(to_organisation_id), ServiceKind.TRANSNATIONAL
         )
     workflow.require_best_interests(case, for_what="a child's transfer")
+    workflow.require_foreign_country(country, active_profile())
     consent = workflow.require_consent(case, organisation.pk, ServiceKind.TRANSNATIONAL)
     now = timezone.now()
+    _withdraw_open_referrals(case, actor=actor, membership=membership, now=now)
     referral = _send_referral(
         case, to_organisation=organisation, purpose=ServiceKind.TRANSNATIONAL,
         urgency="routine", consent=consent, actor=actor, membership=membership, now=now,
@@ -894,7 +973,8 @@ def case_transfer(
     from_state = case.state
     case.transfer(at=now, country=country)
     case.save(update_fields=["state", "transferred_at", "transfer_country",
-                             "state_changed_at"])  # fmt: skip
+                             "state_changed_at", "state_before_suspension",
+                             "suspended_at"])  # fmt: skip
     _close_deadlines(
         case=case, kinds=[DeadlineKind.RG_DECISION, DeadlineKind.RECOVERY_PERIOD_END],
         now=now, met=False,
@@ -925,13 +1005,18 @@ def _handover_package(case: Case) -> dict:
 @transaction.atomic
 def case_close(*, actor: User, case_id: object, reason: str) -> Case:
     case = _lock_case(actor, case_id)
-    membership = policy.require(actor, C.CASE_CLOSE, case)
+    membership = policy.require_at_registering_organisation(actor, C.CASE_CLOSE, case)
     workflow.require_fsm(case, "close")
+    workflow.require_choice(reason, CloseReason, "reason")
     workflow.require_close_reason(case, reason)
     now = timezone.now()
     from_state = case.state
+    _withdraw_open_referrals(case, actor=actor, membership=membership, now=now)
     case.close(at=now, reason=reason)
-    case.save(update_fields=["state", "closed_at", "close_reason", "state_changed_at"])
+    case.save(
+        update_fields=["state", "closed_at", "close_reason", "state_changed_at",
+                       "state_before_suspension", "suspended_at"]
+    )  # fmt: skip
     Deadline.objects.filter(
         case=case, met_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=now)
@@ -974,6 +1059,8 @@ def person_erase(*, actor: User, case_id: object) -> Case:
     """Crypto-shredding: the person's data key is destroyed."""
     case = _lock_case(actor, case_id)
     membership = policy.require_at_registering_organisation(actor, C.PERSON_ERASE, case)
+    if case.person.is_erased:
+        raise Conflict("This person's data were already erased.", code="erased")
     persons.person_erase(person_id=case.person_id)
     _event(
         Event.PERSON_ERASED, actor=actor, membership=membership, case=case,
@@ -992,6 +1079,9 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
     notified = 0
     while True:
         with transaction.atomic():
+            # The audit chain head first, as the services take it before (or
+            # without) deadline rows: one lock order, no deadlock.
+            audit.lock_chain()
             batch = list(
                 Deadline.objects.select_for_update(skip_locked=True)
                 .filter(
@@ -1049,7 +1139,11 @@ def audit_trail_read(
     """A supervisor's view of the organisation's trail; an export of it is
     itself audited."""
     membership = policy.require_capability(actor, C.AUDIT_READ, organisation_id)
+    if action and action not in Event.values:
+        # Only known codes: nothing a reader types reaches the trail.
+        raise InvalidInput("Unknown action.", detail={"action": ["Unknown action."]})
     queryset = selectors.audit_events_for(
+        actor,
         membership.organisation_id,
         case_id=_uuid_or_invalid(case_id, "case"),
         user_id=_uuid_or_invalid(user_id, "user"),

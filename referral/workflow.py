@@ -38,6 +38,20 @@ from referral.models import (
 CONSENT_FREE_PURPOSES_FOR_CHILDREN = frozenset({ServiceKind.CHILD_PROTECTION})
 
 
+def require_choice(value: str, choices, field: str) -> None:
+    """Services refuse codes outside their lists, whatever the caller."""
+    if value not in choices.values:
+        raise InvalidInput("Unknown code.", detail={field: ["Unknown code."]})
+
+
+def require_foreign_country(country: str, profile: CountryProfile) -> None:
+    if country == profile.country:
+        raise InvalidInput(
+            "A transfer goes to another country.",
+            detail={"country": ["This is the mechanism's own country."]},
+        )
+
+
 def require_fsm(case_or_referral, method_name: str) -> None:
     """The graph allows this transition from the current state, or 409."""
     if not can_proceed(getattr(case_or_referral, method_name)):
@@ -84,14 +98,28 @@ def effective_consent(case: Case, organisation_id, purpose: str) -> Consent | No
     giver = ConsentGiver.GUARDIAN if case.person.is_child else ConsentGiver.PERSON
     consents = Consent.objects.filter(
         case=case, to_organisation_id=organisation_id, purpose=purpose,
-        given_by=giver, given=True, withdrawn_at__isnull=True,
+        given_by=giver,
     )  # fmt: skip
     if case.person.is_child:
         appointment = active_guardian(case)
         if appointment is None:
             return None
         consents = consents.filter(guardian_id=appointment.guardian_id)
-    return consents.order_by("-recorded_at").first()
+    # The latest word counts: a refusal after a consent revokes it.
+    latest = consents.order_by("-recorded_at").first()
+    return latest if latest is not None and latest.is_effective else None
+
+
+def holds_consent_free_referral(case: Case, organisation_id) -> bool:
+    """An organisation that took a child in under child protection keeps its
+    access whatever consents are withdrawn: the duty is the state's."""
+    if not case.person.is_child:
+        return False
+    return Referral.objects.filter(
+        case=case, to_organisation_id=organisation_id,
+        purpose__in=CONSENT_FREE_PURPOSES_FOR_CHILDREN,
+        state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED],
+    ).exists()  # fmt: skip
 
 
 def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None:
@@ -179,7 +207,9 @@ def require_recovery_period_over(
     unless the person asks (CETS 197 art. 13)."""
     if at_person_request or case.recovery_ends_on is None:
         return
-    if now.date() < case.recovery_ends_on:
+    from referral.deadlines import end_of_day
+
+    if now < end_of_day(case.recovery_ends_on):
         raise Conflict(
             "The recovery and reflection period is still running.",
             code="recovery_period_running",
@@ -201,7 +231,10 @@ def reconsiderable_decision(
             "There is no negative decision to reconsider.", code="invalid_state"
         )
     window = timedelta(days=profile.reconsideration_window_days)
-    if now - decision.decided_at > window:
+    first = decision
+    while first.kind == DecisionKind.RECONSIDERATION and first.reconsiders_id:
+        first = first.reconsiders  # the window runs from the first refusal
+    if now - first.decided_at > window:
         raise Conflict(
             "The reconsideration window has closed.",
             code="reconsideration_window_closed",

@@ -94,9 +94,10 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt while its username+IP is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
-# Object permissions are only ever checked through referral/policy.py.
+# Object permissions (django-guardian's tables) are only ever checked through
+# referral/policy.py, never through has_perm: no object-permission backend.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # deliberate, see above
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 

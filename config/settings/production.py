@@ -59,3 +59,7 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-nrm-session"
 CSRF_COOKIE_NAME = "__Host-nrm-csrf"
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
+
+# A password alone must not enrol the second factor of a personal-data
+# account: administrators set devices up unless explicitly allowed.
+OTP_SELF_ENROLMENT = env.boolean("OTP_SELF_ENROLMENT", default=False)

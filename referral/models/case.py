@@ -49,11 +49,9 @@ LATER_SCREENING_STATES = tuple(
 )
 # States a case may be suspended from, and so resumed to.
 SUSPENDABLE_STATES = OPEN_STATES
-# Before a decision: the identification is still to be had.
-TRANSFERABLE_STATES = (
-    S.REGISTERED, S.SCREENED, S.REFERRAL_PENDING, S.REFERRED, S.ASSESSMENT,
-    S.PRESUMED_VICTIM, S.RECOGNISED, S.NOT_IDENTIFIED,
-)  # fmt: skip
+# The transit route is open from every open state, and to a person whose
+# contact was lost (they may be found across the border).
+TRANSFERABLE_STATES = (*OPEN_STATES, S.SUSPENDED)
 CLOSABLE_STATES = (*OPEN_STATES, S.TRANSFERRED, S.SUSPENDED)
 
 
@@ -190,10 +188,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.referred_at = self.referred_at or at
         self.state_changed_at = at
 
-    @transition(field=state, source=S.REFERRED, target=S.REFERRAL_PENDING)
+    @transition(
+        field=state, source=[S.REFERRED, S.ASSESSMENT], target=S.REFERRAL_PENDING
+    )
     def identification_referral_lapsed(self, *, at: datetime):
-        """Declined, withdrawn or expired: choose another recipient."""
+        """Declined, withdrawn or expired, or consent withdrawn after it was
+        accepted: choose another recipient, or notify anonymously."""
         self.state_changed_at = at
+
+    def forget_lapsed_referral_while_suspended(self) -> None:
+        """The identification referral lapsed while contact was lost: resume
+        to choosing a recipient, not to a referral that no longer runs."""
+        if self.state_before_suspension in (S.REFERRED, S.ASSESSMENT):
+            self.state_before_suspension = S.REFERRAL_PENDING
 
     @transition(field=state, source=S.REFERRED, target=S.ASSESSMENT)
     def accept_identification_referral(self, *, at: datetime):
@@ -260,12 +267,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.transferred_at = at
         self.transfer_country = country
         self.state_changed_at = at
+        self.state_before_suspension = ""
+        self.suspended_at = None
 
     @transition(field=state, source=CLOSABLE_STATES, target=S.CLOSED)
     def close(self, *, at: datetime, reason: str):
         self.closed_at = at
         self.close_reason = reason
         self.state_changed_at = at
+        self.state_before_suspension = ""
+        self.suspended_at = None
 
 
 class CaseExploitationForm(models.Model):
@@ -450,8 +461,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.answered_at = at
         self.decline_reason = reason
 
-    @transition(field=state, source=ReferralState.SENT, target=ReferralState.WITHDRAWN)
+    @transition(
+        field=state, source=[ReferralState.SENT, ReferralState.ACCEPTED],
+        target=ReferralState.WITHDRAWN,
+    )  # fmt: skip
     def withdraw(self, *, at: datetime):
+        """By the sender before an answer, or by consent withdrawn after."""
         self.answered_at = None
 
     @transition(field=state, source=ReferralState.SENT, target=ReferralState.EXPIRED)

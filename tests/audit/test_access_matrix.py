@@ -329,14 +329,17 @@ def expected(world, username, role, op, endpoint: Endpoint, action=None) -> str:
                 rule = "decision_maker"
             elif action == "record-consent":
                 rule = "consent_giver"
+            elif ACTIONS[action].scope:
+                rule = ACTIONS[action].scope
         if rule == "decision_maker":
             return ALLOW if username == "decider" else FORBID
+        if rule == "child_protection":
+            may = role_may(role, capability)
+            holders = {"reception", "supervisor", "childworker"}
+            return ALLOW if may and username in holders else FORBID
         if rule == "registering":
-            return (
-                ALLOW
-                if (role_may(role, capability) and username == "supervisor")
-                else FORBID
-            )
+            at_registering = username in {"reception", "supervisor"}
+            return ALLOW if role_may(role, capability) and at_registering else FORBID
         if rule == "consent_giver" and case.person.is_child:
             return ALLOW if role == Role.GUARDIAN else FORBID
         if rule == "consent_giver" and role == Role.GUARDIAN:

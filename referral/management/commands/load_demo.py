@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from nrm.demo import load_directory
 from nrm.demo_otp import load_demo_otp
@@ -9,6 +10,12 @@ class Command(BaseCommand):
     help = "Load the synthetic demo mechanism (idempotent)."
 
     def handle(self, *args, **options):
+        if not getattr(settings, "VAULT_CREATE_KEY_FILE", False):
+            # Demo accounts have public passwords and one-time-password keys.
+            raise CommandError(
+                "load_demo runs only with the demo or test settings "
+                "(DJANGO_SETTINGS_MODULE=config.settings.demo)."
+            )
         ensure_demo_keys(self.stdout)
         credentials = load_directory()
         load_demo_otp(self.stdout)  # TOTP devices with public demo keys
