@@ -170,7 +170,7 @@ def durations_chart(
     rows: Sequence[tuple[str, float | None, float | None]],
 ) -> SafeString:
     """A bar to the median and a tick at the 90th percentile, per interval."""
-    row_h, left, right, top = 30, 260, 150, 8
+    row_h, left, right, top = 30, 260, 200, 8
     width = 760
     height = top * 2 + row_h * max(len(rows), 1)
     values = [v for _l, m, p in rows for v in (m, p) if v is not None]

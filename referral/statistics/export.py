@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -352,10 +351,8 @@ def case_level_export(period: Period, *, k: int | None = None) -> CaseLevelExpor
     if k is None:
         k = profile.k_anonymity
     published = attributes(profile.country)
-    counts: Counter = Counter()
-    grouped = _cases(period).values(*_COLUMNS).annotate(n=Count("pk"))
-    for row in grouped.iterator(chunk_size=5000):
-        counts[_raw(tuple(row[c] for c in _COLUMNS))] += row["n"]
+    grouped = _cases(period).values_list(*_COLUMNS).annotate(n=Count("pk"))
+    counts = ((_raw(row[:-1]), row[-1]) for row in grouped.iterator(chunk_size=5000))
     return CaseLevelExport(
         period=period,
         plan=plan(counts, published, k=k, max_dropped_share=MAX_DROPPED_SHARE),

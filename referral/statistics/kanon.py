@@ -15,8 +15,7 @@ shared by at least k published records.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["ANY", "Attribute", "Plan", "plan"]
@@ -59,77 +58,122 @@ class Plan:
         return generalised in self.classes
 
 
-def _step_maps(
-    attributes: Sequence[Attribute], domains: Sequence[set[str]]
-) -> list[list[dict[str, str]]]:
-    """For each attribute and level l, the map from level-l to level-(l+1)
-    values; checks that the hierarchy nests (coarser levels only merge)."""
-    maps: list[list[dict[str, str]]] = []
-    for attribute, domain in zip(attributes, domains, strict=True):
-        steps: list[dict[str, str]] = []
-        for level in range(attribute.top):
-            step: dict[str, str] = {}
-            for raw in domain:
-                finer = attribute.generalise(raw, level)
-                coarser = attribute.generalise(raw, level + 1)
-                if step.setdefault(finer, coarser) != coarser:
-                    raise ValueError(f"{attribute.field}: levels do not nest")
-            steps.append(step)
-        maps.append(steps)
-    return maps
+_BITS = 16
+_MASK = (1 << _BITS) - 1
 
 
-def _small(counts: Mapping[tuple[str, ...], int], k: int) -> int:
+class _Coder:
+    """Each attribute's values at each level, numbered; a combination is one
+    integer (16 bits an attribute), so the counts of even a million records
+    take little memory and roll up with integer arithmetic."""
+
+    def __init__(self, attributes: Sequence[Attribute]):
+        self.attributes = attributes
+        self.raw: list[set[str]] = [set() for _ in attributes]
+        self.values: list[list[list[str]]] = [[[]] for _ in attributes]
+        self.codes: list[list[dict[str, int]]] = [[{}] for _ in attributes]
+
+    def encode(self, raw: Sequence[str]) -> int:
+        key = 0
+        for position, (attribute, value) in enumerate(
+            zip(self.attributes, raw, strict=True)
+        ):
+            self.raw[position].add(value)
+            generalised = attribute.generalise(value, 0)
+            codes = self.codes[position][0]
+            code = codes.get(generalised)
+            if code is None:
+                code = codes[generalised] = len(codes)
+                if code > _MASK:
+                    raise ValueError(f"{attribute.field}: too many values")
+                self.values[position][0].append(generalised)
+            key |= code << (_BITS * position)
+        return key
+
+    def steps(self) -> list[list[list[int]]]:
+        """For each attribute and level l, level-l code -> level-(l+1) code;
+        checks that the hierarchy nests (coarser levels only merge)."""
+        result = []
+        for position, attribute in enumerate(self.attributes):
+            per_level = []
+            for level in range(attribute.top):
+                finer = self.codes[position][level]
+                if len(self.codes[position]) == level + 1:
+                    self.codes[position].append({})
+                    self.values[position].append([])
+                coarser = self.codes[position][level + 1]
+                step = [-1] * len(finer)
+                for raw in self.raw[position]:
+                    f = finer[attribute.generalise(raw, level)]
+                    value = attribute.generalise(raw, level + 1)
+                    if value not in coarser:
+                        coarser[value] = len(coarser)
+                        self.values[position][level + 1].append(value)
+                    if step[f] not in (-1, coarser[value]):
+                        raise ValueError(f"{attribute.field}: levels do not nest")
+                    step[f] = coarser[value]
+                per_level.append(step)
+            result.append(per_level)
+        return result
+
+    def decode(self, key: int, levels: Sequence[int]) -> tuple[str, ...]:
+        return tuple(
+            self.values[position][level][(key >> (_BITS * position)) & _MASK]
+            for position, level in enumerate(levels)
+        )
+
+
+def _small(counts: Mapping[int, int], k: int) -> int:
     return sum(n for n in counts.values() if n < k)
 
 
-def _raise_level(
-    counts: Mapping[tuple[str, ...], int], position: int, step: Mapping[str, str]
-) -> dict[tuple[str, ...], int]:
-    rolled: Counter = Counter()
+def _raise_level(counts: Mapping[int, int], position: int, step: list[int]):
+    shift = _BITS * position
+    rolled: dict[int, int] = {}
     for key, n in counts.items():
-        rolled[(*key[:position], step[key[position]], *key[position + 1 :])] += n
-    return dict(rolled)
+        code = (key >> shift) & _MASK
+        new = key + ((step[code] - code) << shift)
+        rolled[new] = rolled.get(new, 0) + n
+    return rolled
 
 
 def plan(
-    counts: Mapping[tuple[str, ...], int],
+    counts: Mapping[tuple[str, ...], int] | Iterable[tuple[tuple[str, ...], int]],
     attributes: Sequence[Attribute],
     *,
     k: int,
     max_dropped_share: float = 0.05,
 ) -> Plan:
-    """Choose the levels from the counts of the recorded combinations."""
+    """Choose the levels from the counts of the recorded combinations (a
+    mapping, or (combination, count) pairs streamed from the database)."""
     if k < 1:
         raise ValueError("k is at least 1")
-    domains: list[set[str]] = [set() for _ in attributes]
-    for key in counts:
-        for position, value in enumerate(key):
-            domains[position].add(value)
-    steps = _step_maps(attributes, domains)
-    levels = [0] * len(attributes)
-    current: dict[tuple[str, ...], int] = {}
-    for key, n in counts.items():
+    coder = _Coder(attributes)
+    current: dict[int, int] = {}
+    pairs = counts.items() if isinstance(counts, Mapping) else counts
+    for raw, n in pairs:
         if n > 0:
-            generalised = tuple(
-                a.generalise(v, 0) for a, v in zip(attributes, key, strict=True)
-            )
-            current[generalised] = current.get(generalised, 0) + n
+            key = coder.encode(raw)
+            current[key] = current.get(key, 0) + n
+    steps = coder.steps()
+    levels = [0] * len(attributes)
     total = sum(current.values())
     budget = int(total * max_dropped_share)
     while _small(current, k) > budget:
-        options = []
+        best = None
         for position, attribute in enumerate(attributes):
             if levels[position] >= attribute.top:
                 continue
             rolled = _raise_level(current, position, steps[position][levels[position]])
-            loss = (levels[position] + 1) / attribute.top
-            options.append((_small(rolled, k), loss, position, rolled))
-        if not options:
+            rank = (_small(rolled, k), (levels[position] + 1) / attribute.top, position)
+            if best is None or rank < best[0]:
+                best = (rank, rolled)
+            del rolled
+        if best is None:
             break
-        _, _, position, current = min(options, key=lambda o: o[:3])
+        (_, _, position), current = best
         levels[position] += 1
-    classes = {key: n for key, n in current.items() if n >= k}
+    classes = {coder.decode(key, levels): n for key, n in current.items() if n >= k}
     published = sum(classes.values())
     return Plan(
         levels=tuple(levels),

@@ -19,7 +19,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
@@ -101,6 +101,16 @@ def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+STATISTICS_WORK_MEM = "64MB"
+"""Memory for the sorts and hashes of one statistics statement (for its
+transaction only): with the default 4MB, PostgreSQL's hash aggregates spill
+to disk and, misestimated, can take minutes on a million cases."""
+
+
+def _analytical(cursor) -> None:
+    cursor.execute(f"SET LOCAL work_mem = '{STATISTICS_WORK_MEM}'")
+
+
 def _month(value: datetime) -> tuple[int, int]:
     local = timezone.localtime(value)
     return local.year, local.month
@@ -117,11 +127,6 @@ WITH forms AS (
     SELECT {d_case} AS case_id, min({d_at}) AS decided_at FROM {decisions}
     WHERE NOT {d_positive} AND {d_kind} IN (%(rg)s, %(cg)s)
     GROUP BY {d_case}
-), recognising AS (
-    SELECT DISTINCT d.{d_case} AS case_id FROM {decisions} d
-    LEFT JOIN {decisions} r ON r.{d_pk} = d.{d_reconsiders}
-    WHERE d.{d_positive} AND (d.{d_kind} = %(cg)s
-          OR (d.{d_kind} = %(recon)s AND r.{d_kind} = %(cg)s))
 ), facts AS (
     SELECT p.{p_sex} AS sex, p.{p_age} AS age_group, p.{p_cit} AS citizenship,
            coalesce(forms.form, %(no_form)s) AS form,
@@ -131,7 +136,13 @@ WITH forms AS (
            c.{c_screened} AS screened,
            c.{c_referred} AS referred,
            CASE WHEN c.{c_recovery} IS NOT NULL THEN c.{c_rg} END AS presumed_victim,
-           CASE WHEN recognising.case_id IS NOT NULL THEN c.{c_cg} END AS recognised,
+           CASE WHEN c.{c_cg} IS NOT NULL AND EXISTS (
+               SELECT 1 FROM {decisions} d
+               WHERE d.{d_case} = c.{c_pk} AND d.{d_positive} AND (
+                   d.{d_kind} = %(cg)s OR (d.{d_kind} = %(recon)s AND EXISTS (
+                       SELECT 1 FROM {decisions} r
+                       WHERE r.{d_pk} = d.{d_reconsiders} AND r.{d_kind} = %(cg)s)))
+           ) THEN c.{c_cg} END AS recognised,
            negative.decided_at AS not_identified,
            c.{c_transferred} AS transferred
     FROM {cases} c
@@ -139,7 +150,6 @@ WITH forms AS (
     JOIN {organisations} o ON o.{o_pk} = c.{c_org}
     LEFT JOIN forms ON forms.case_id = c.{c_pk}
     LEFT JOIN negative ON negative.case_id = c.{c_pk}
-    LEFT JOIN recognising ON recognising.case_id = c.{c_pk}
     WHERE ({scope}) AND (
         (c.{c_registered} >= %(start)s AND c.{c_registered} < %(end)s)
         OR (c.{c_screened} >= %(start)s AND c.{c_screened} < %(end)s)
@@ -255,7 +265,8 @@ def _case_counts_sql(scope: Scope, start: datetime, end: datetime) -> CaseCounts
     }
     year = timezone.localtime(start).year
     counts = _empty_counts()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _analytical(cursor)
         cursor.execute(sql, params)
         for measure, month, grouping, *values, n in cursor.fetchall():
             if grouping == (1 << len(_GROUPED)) - 1:
@@ -518,7 +529,8 @@ def duration_summaries(
         "organisation": scope.organisation_id,
     }
     result = {}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _analytical(cursor)
         cursor.execute(sql, params)
         for interval, is_child, grouping, n, median, p90 in cursor.fetchall():
             group = "all" if grouping else ("child" if is_child else "adult")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nrm.choices import AgeGroup, ExploitationForm, OrganisationKind, Sex
 from nrm.selectors import active_profile
@@ -343,7 +344,7 @@ def declines_table(stats: YearStatistics, period: Period) -> dict:
         }
         for node in dimension.nodes
     ]
-    columns = [{"key": "declined", "label": "Referrals declined", "kind": COUNT}]
+    columns = [{"key": "declined", "label": _("Referrals declined"), "kind": COUNT}]
     return _table("referrals-declined", "referrals", columns, rows)
 
 
@@ -366,10 +367,10 @@ def compliance_table(stats: YearStatistics, period: Period) -> dict:
             }
         )
     columns = [
-        {"key": "on_time", "label": "On time", "kind": COUNT},
-        {"key": "late", "label": "Late", "kind": COUNT},
-        {"key": "met", "label": "Answered or decided", "kind": COUNT},
-        {"key": "share_on_time", "label": "Share on time", "kind": SHARE},
+        {"key": "on_time", "label": _("On time"), "kind": COUNT},
+        {"key": "late", "label": _("Late"), "kind": COUNT},
+        {"key": "met", "label": _("Answered or decided"), "kind": COUNT},
+        {"key": "share_on_time", "label": _("Share on time"), "kind": SHARE},
     ]
     return _table("deadline-compliance", "answers and decisions", columns, rows)
 
@@ -396,17 +397,24 @@ def durations_table(scope: Scope, period: Period, threshold: int) -> dict:
         )
     columns = []
     for group, group_label in (
-        ("all", "All"),
-        ("child", "Children"),
-        ("adult", "Adults"),
+        ("all", _("All")),
+        ("child", _("Children")),
+        ("adult", _("Adults")),
     ):
         columns.append(
-            {"key": f"{group}_median", "label": f"{group_label}: median", "kind": DAYS}
+            {
+                "key": f"{group}_median",
+                "label": _("%(group)s: median") % {"group": group_label},
+                "kind": DAYS,
+            }
         )
         columns.append(
-            {"key": f"{group}_p90", "label": f"{group_label}: 90th percentile",
-             "kind": DAYS}
-        )  # fmt: skip
+            {
+                "key": f"{group}_p90",
+                "label": _("%(group)s: 90th percentile") % {"group": group_label},
+                "kind": DAYS,
+            }
+        )
     return _table("durations", "days", columns, rows)
 
 
