@@ -3,6 +3,7 @@
 from django.urls import path
 
 from referral import api, audit_api
+from referral.statistics.api import statistics_api_urlpatterns
 
 api_urlpatterns = [
     path("cases/", api.CaseListCreateApi.as_view(), name="case-list"),
@@ -97,4 +98,5 @@ api_urlpatterns = [
         name="case-subject-access",
     ),
     path("organisations/", api.OrganisationListApi.as_view(), name="organisation-list"),
+    *statistics_api_urlpatterns,
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from referral import views
+from referral.statistics import views as statistics_views
 
 urlpatterns: list = [
     # Case work (issue 8): referral/views/.
@@ -25,4 +26,5 @@ urlpatterns: list = [
     path("referrals/<uuid:referral_id>/", views.referral_page, name="referral"),
     path("decisions/", views.decision_queue, name="decision-queue"),
     path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),
+    path("statistics/", statistics_views.dashboard, name="statistics"),
 ]
