@@ -122,6 +122,12 @@ def parse_period(text: str | None, *, today: date) -> Period:
             _("Statistics start in %(year)s.") % {"year": EARLIEST_YEAR},
             detail={"period": [_("Too early.")]},
         )
+    if year > today.year:
+        # Refused before its dates are computed (9999 has no next year).
+        raise InvalidInput(
+            _("Only periods that have ended are published."),
+            detail={"period": [_("This period has not ended yet.")]},
+        )
     if not period.has_ended(today):
         raise InvalidInput(
             _("Only periods that have ended are published: %(period)s ends on %(day)s.")
