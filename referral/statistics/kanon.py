@@ -166,12 +166,13 @@ def plan(
                 continue
             rolled = _raise_level(current, position, steps[position][levels[position]])
             rank = (_small(rolled, k), (levels[position] + 1) / attribute.top, position)
-            if best is None or rank < best[0]:
-                best = (rank, rolled)
-            del rolled
+            del rolled  # rebuilt for the chosen one: two tables in memory at most
+            if best is None or rank < best:
+                best = rank
         if best is None:
             break
-        (_, _, position), current = best
+        position = best[2]
+        current = _raise_level(current, position, steps[position][levels[position]])
         levels[position] += 1
     classes = {coder.decode(key, levels): n for key, n in current.items() if n >= k}
     published = sum(classes.values())
