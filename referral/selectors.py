@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from nrm.models import AuditEvent, Organisation, User
-from nrm.roles import Capability
+from nrm.roles import Capability, Role
 from referral import policy
 from referral.models import (
     AnonymousNotification,
@@ -140,6 +140,19 @@ def deadlines_for(
 def decision_queue(user: User) -> QuerySet[Deadline]:
     return deadlines_for(
         user, kinds=[DeadlineKind.RG_DECISION, DeadlineKind.RECOVERY_PERIOD_END]
+    )
+
+
+def guardians() -> QuerySet[User]:
+    """Active users holding an active guardian role: who may be appointed."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.GUARDIAN,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("username")
     )
 
 

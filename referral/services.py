@@ -853,17 +853,11 @@ def guardian_appoint(
     workflow.require_open(case)
     workflow.require_child(case)
     try:
-        guardian = User.objects.get(pk=UUID(str(guardian_id)), is_active=True)
+        guardian = selectors.guardians().get(pk=UUID(str(guardian_id)))
     except (User.DoesNotExist, ValueError, TypeError):
         raise InvalidInput(
-            "Unknown guardian.", detail={"guardian": ["Unknown."]}
-        ) from None
-    if not Membership.objects.filter(
-        user=guardian, role=Role.GUARDIAN, is_active=True
-    ).exists():
-        raise InvalidInput(
             "That user is not a guardian.", detail={"guardian": ["Not a guardian."]}
-        )
+        ) from None
     now = timezone.now()
     for previous in GuardianAppointment.objects.select_for_update().filter(
         case=case, ended_at__isnull=True

@@ -24,8 +24,7 @@ from indicators import catalogue as catalogues
 from indicators.presenters import catalogue_detail
 from indicators.views import STRENGTH_LABELS
 from nrm.choices import ServiceKind
-from nrm.models import User
-from nrm.roles import Capability, Role
+from nrm.roles import Capability
 from nrm.selectors import pathway_services
 from referral import actions, forms, policy, selectors, services, workflow
 from referral.models import CaseState, Consent, Decision, Screening
@@ -328,12 +327,7 @@ def _choices_for(action: actions.Action):
             purpose = forms.STEP_PURPOSES.get(action.name)
             return [(str(o.pk), o.name) for o in selectors.recipients(purpose=purpose)]
         if field_name == "guardian":
-            guardians = User.objects.filter(
-                is_active=True,
-                memberships__role=Role.GUARDIAN,
-                memberships__is_active=True,
-            ).distinct()
-            return [(str(u.pk), u.get_username()) for u in guardians]
+            return [(str(u.pk), u.get_username()) for u in selectors.guardians()]
         return []
 
     return choices_for

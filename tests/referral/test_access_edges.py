@@ -135,3 +135,17 @@ def test_nobody_grants_themselves_a_personal_data_role(mechanism):
 def test_demo_data_refuses_production_settings(db):
     with override_settings(VAULT_CREATE_KEY_FILE=False), pytest.raises(CommandError):
         call_command("load_demo")
+
+
+@pytest.mark.parametrize(
+    "who", ["reception", "not-a-uuid", "00000000-0000-4000-8000-000000000000"]
+)
+def test_only_a_guardian_can_be_appointed(mechanism, who):
+    reception = mechanism.client("reception")
+    case = register(reception, child_payload())
+    childworker = mechanism.client("childworker")
+    answer(childworker, Referral.objects.get(case_id=case["id"]).pk, "accept")
+    guardian = str(mechanism.user[who].pk) if who in mechanism.user else who
+    refused = step(childworker, case["id"], "appoint-guardian",
+                   {"guardian": guardian}, expect=400)  # fmt: skip
+    assert "guardian" in refused["detail"]
