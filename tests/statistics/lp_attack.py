@@ -625,6 +625,7 @@ def solve_intervals(
     constraints (latents in [0, CAP]); (None, None) for a target certified
     to have at least `threshold` integers by feasible points. Returns the
     bounds and the number of LPs solved."""
+    constraints, reduced, fixed = _presolve(constraints, targets)
     components = _Components()
     for expr, _lo, _hi, _name in constraints:
         variables = list(expr)
@@ -635,14 +636,20 @@ def solve_intervals(
     for c in constraints:
         by_root_constraints[components.find(next(iter(c[0])))].append(c)
     by_root_targets: dict = defaultdict(list)
-    for i, expr in enumerate(targets):
-        by_root_targets[components.find(next(iter(expr)))].append(i)
     bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(targets)
+    for i, (expr, constant) in enumerate(reduced):
+        if not expr:
+            bounds[i] = (constant, constant)  # fixed by the published cells alone
+            continue
+        for var in expr:
+            components.find(var)
+        by_root_targets[components.find(next(iter(expr)))].append(i)
     calls = 0
     for root, indices in by_root_targets.items():
         found, n = _solve_component(
-            by_root_constraints[root], [targets[i] for i in indices],
+            by_root_constraints[root], [reduced[i][0] for i in indices],
             threshold=threshold, certify=certify,
+            shifts=[reduced[i][1] for i in indices],
         )  # fmt: skip
         calls += n
         for i, bound in zip(indices, found, strict=True):
@@ -650,7 +657,52 @@ def solve_intervals(
     return bounds, calls
 
 
-def _solve_component(constraints, targets, *, threshold, certify):
+def _presolve(constraints, targets):
+    """Substitute what the published cells fix on their own: every latent of
+    a published zero is 0, a constraint on one latent that is an equality
+    fixes it. Returns the remaining constraints, each target as (remaining
+    expression, constant) and the fixed latents."""
+    fixed: dict = {}
+    live = [
+        [dict(expr), float(lo), float(hi), name] for expr, lo, hi, name in constraints
+    ]
+    users: dict = defaultdict(list)
+    for i, (expr, *_rest) in enumerate(live):
+        for var in expr:
+            users[var].append(i)
+    work = list(range(len(live)))
+    while work:
+        i = work.pop()
+        expr, lo, hi, name = live[i]
+        for var in [v for v in expr if v in fixed]:
+            shift = expr.pop(var) * fixed[var]
+            lo, hi = lo - shift, hi - shift
+        live[i][1:3] = lo, hi
+        if not expr:
+            if lo > EPS or hi < -EPS:
+                raise Infeasible(f"the published cells contradict the model: {name}")
+            continue
+        newly = {}
+        if lo == hi and abs(lo) <= EPS and all(c > 0 for c in expr.values()):
+            newly = dict.fromkeys(expr, 0.0)
+        elif lo == hi and len(expr) == 1:
+            ((var, c),) = expr.items()
+            newly = {var: lo / c}
+        for var, value in newly.items():
+            if value < -EPS or value > CAP:
+                raise Infeasible(f"the published cells contradict the model: {name}")
+            fixed[var] = value
+            work.extend(users[var])
+    remaining = [(e, lo, hi, name) for e, lo, hi, name in live if e]
+    reduced = []
+    for expr in targets:
+        constant = sum(c * fixed[v] for v, c in expr.items() if v in fixed)
+        rest = {v: c for v, c in expr.items() if v not in fixed}
+        reduced.append((rest, constant))
+    return remaining, reduced, fixed
+
+
+def _solve_component(constraints, targets, *, threshold, certify, shifts):
     index: dict = {}
     for expr, *_rest in constraints:
         for var in expr:
@@ -710,7 +762,7 @@ def _solve_component(constraints, targets, *, threshold, certify):
 
     def record(x: np.ndarray) -> None:
         for i, vec in enumerate(vectors):
-            value = float(vec @ x)
+            value = float(vec @ x) + shifts[i]
             low_seen[i] = min(low_seen[i], value)
             high_seen[i] = max(high_seen[i], value)
 
@@ -740,7 +792,7 @@ def _solve_component(constraints, targets, *, threshold, certify):
                 break
     result: list[tuple[float | None, float | None]] = [(None, None)] * len(targets)
     for i in open_:
-        low = float(vectors[i] @ solve(vectors[i]))
-        high = float(vectors[i] @ solve(-vectors[i]))
+        low = float(vectors[i] @ solve(vectors[i])) + shifts[i]
+        high = float(vectors[i] @ solve(-vectors[i])) + shifts[i]
         result[i] = (low, high)
     return result, calls

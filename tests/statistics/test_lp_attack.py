@@ -55,7 +55,20 @@ def test_a_lone_suppressed_cell_of_a_2x2_table_is_pinned():
         (bound,), calls = solve_intervals(
             constraints, [{"a": 1.0}], threshold=5, certify=certify
         )
-        assert bound == (3.0, 3.0) and calls >= 2
+        assert bound == (3.0, 3.0)  # by substitution, before any LP
+
+
+def test_lower_bounds_of_one_pin_a_fully_suppressed_2x2_table():
+    # a b | 2       every cell suppressed (so each is at least 1): a = b = 1,
+    # c d | 20      then c = d = 10; only an LP (not substitution) sees it.
+    # 11 11
+    lines = [(("a", "b"), 2), (("c", "d"), 20), (("a", "c"), 11), (("b", "d"), 11)]
+    constraints = [({x: 1.0, y: 1.0}, n, n, (x, y)) for (x, y), n in lines]
+    constraints += [({x: 1.0}, 1.0, float("inf"), (x,)) for x in "abcd"]
+    targets = [{x: 1.0} for x in "abcd"]
+    bounds, calls = solve_intervals(constraints, targets, threshold=5)
+    assert bounds == [(1.0, 1.0), (1.0, 1.0), (10.0, 10.0), (10.0, 10.0)]
+    assert calls > 0
 
 
 def test_four_suppressed_cells_with_wide_margins_are_safe():
