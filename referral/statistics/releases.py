@@ -753,7 +753,7 @@ def publish_due(
         start = first_month()
         if start is None:
             return []
-        year, month = start
+        year, month = start[0], 1  # a year's releases start in January
     done = []
     while (year, month) < (today.year, today.month):
         stored = publish_month(year, month)
