@@ -46,6 +46,7 @@ from referral.models import (
     Screening,
     SuspendReason,
 )
+from referral.statistics import milestones
 
 C = Capability
 
@@ -192,6 +193,7 @@ def case_register(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
         obj=person, extra={"possible_duplicates": len(duplicates)},
     )  # fmt: skip
+    milestones.sync(case.pk)
     return Registration(case=case, possible_duplicates=len(duplicates))
 
 
@@ -267,6 +269,7 @@ def screening_record(
         case, actor=actor, membership=membership, from_state=from_state,
         name="record_screening", reason_code=result.outcome,
     )  # fmt: skip
+    milestones.sync(case.pk)
     child_referral, warnings = None, []
     if case.person.is_child:
         # Sent at registration already, as a rule; the screening reports it.
@@ -511,6 +514,7 @@ def referral_send(
             case, actor=actor, membership=membership, from_state=from_state,
             name="send_identification_referral",
         )  # fmt: skip
+        milestones.sync(case.pk)
     return referral
 
 
@@ -567,6 +571,7 @@ def referral_accept(*, actor: User, referral_id: object) -> Referral:
         "referral.accepted", organisation=referral.from_organisation,
         referral_id=referral.pk,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 
@@ -652,6 +657,7 @@ def referral_decline(*, actor: User, referral_id: object, reason: str) -> Referr
         "referral.declined", organisation=referral.from_organisation,
         referral_id=referral.pk, reason=reason,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 
@@ -838,6 +844,7 @@ def decision_take(
         "decision.taken", organisation=case.organisation, decision_id=decision.pk,
         decision_kind=kind, outcome=outcome,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return decision
 
 
@@ -977,6 +984,7 @@ def case_transfer(
         case, actor=actor, membership=membership, from_state=from_state,
         name="transfer", extra={"country": country},
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 
