@@ -796,3 +796,68 @@ def _solve_component(constraints, targets, *, threshold, certify, shifts):
         high = float(vectors[i] @ solve(-vectors[i])) + shifts[i]
         result[i] = (low, high)
     return result, calls
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Attack a dump written by `test_release_attack` (STATISTICS_ATTACK_DUMP):
+
+        python -m tests.statistics.lp_attack DUMP.json [--durations-rule N]
+
+    prints the findings and, when the dump holds the true values (a
+    diagnostic the attacker never reads), checks every narrow interval
+    contains the truth."""
+    import argparse
+    import json
+    import time
+    from collections import Counter
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dump")
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--durations-rule", type=int, default=None)
+    args = parser.parse_args(argv)
+    with open(args.dump) as file:
+        data = json.load(file)
+    began = time.monotonic()
+    attack = Attack(
+        year=args.year,
+        organisations={k: tuple(v) for k, v in data["directory"].items()},
+        durations_group_rule=args.durations_rule,
+    )
+    for day, document in data["reports"]:
+        attack.add_report(document, day=date.fromisoformat(day))
+    for day, document in data["exports"]:
+        attack.add_case_level(document, day=date.fromisoformat(day))
+    result = attack.run()
+    out = {"seconds": round(time.monotonic() - began, 1), **result.summary()}
+    truth = {}
+    for item in data.get("truth", []):
+        if isinstance(item, dict):  # a whole unsuppressed report (older dumps)
+            reader = Attack(year=args.year, organisations=attack.organisations)
+            reader.add_report(item)
+            truth.update({c: h[0][1] for c, h in reader.seen.items()})
+        else:
+            truth[tuple(item[0])] = item[1]
+    if truth:
+        checked = [b for b in result.narrow if b.cell in truth]
+        outside = [
+            b for b in checked if not b.low - EPS <= truth[b.cell] <= b.high + EPS
+        ]
+        out["narrow_checked_against_truth"] = len(checked)
+        out["truth_outside_interval"] = len(outside)
+
+    def where(bound: Bound) -> str:
+        scope = NATIONAL if bound.cell[0] == NATIONAL else "organisation"
+        return f"{scope}/{bound.cell[1]}"
+
+    out["exact_by_table"] = dict(Counter(where(b) for b in result.exact))
+    out["narrow_by_table"] = dict(Counter(where(b) for b in result.narrow))
+    out["duration_problems_by_kind"] = dict(
+        Counter(p[0] for p in result.duration_problems)
+    )
+    print(json.dumps(out, indent=1))  # noqa: T201 - a command-line report
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
