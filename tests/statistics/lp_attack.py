@@ -82,6 +82,16 @@ CAP = 10**6
 nothing, and it keeps every objective bounded."""
 EPS = 1e-6
 
+MEASURES = (
+    "registered",
+    "screened",
+    "referred",
+    "presumed_victim",
+    "recognised",
+    "not_identified",
+    "transferred",
+)
+"""The published measures (definitions.py), named as the API's columns."""
 BREAKDOWNS = {
     "by-sex",
     "by-age-group",
@@ -109,6 +119,17 @@ def months_of(period: str) -> tuple[int, tuple[int, ...]]:
     if m := _YEAR.match(period):
         return int(m.group(1)), tuple(range(1, 13))
     raise ValueError(f"not a period: {period!r}")
+
+
+def duration_measure(interval: str) -> str | None:
+    """The measure counting a duration's group: the later milestone of the
+    interval (registration_to_referral: referred; referral_to_<measure>)."""
+    if interval == "registration_to_referral":
+        return "referred"
+    later = interval.removeprefix("referral_to_")
+    if later != interval and later in MEASURES:
+        return later
+    return None
 
 
 def units_of(period: str, monthly: bool) -> tuple[int | str, ...]:
@@ -491,22 +512,36 @@ class Attack:
             seen_groups[(scope, period, row, group)].append(value)
         for (scope, period, row, group), values in sorted(seen_groups.items()):
             published = any(v is not None for v in values)
-            if row != "registration_to_referral" or group != "all":
+            measure = duration_measure(row)
+            if measure is None:
+                if published:
+                    result.duration_problems.append(
+                        ("an interval without a count", scope, period, row)
+                    )
                 continue
-            # The group: every case whose first referral was sent in the period.
-            count_cell = (scope, "overview", period, "referred")
+            # The group: the cases reaching the later milestone in the period
+            # (of the group's age, for children and adults).
+            if group == "all":
+                recipe = ("overview", scope, period, measure)
+                count_cell = (scope, "overview", period, measure)
+            else:
+                recipe = ("breakdown", scope, "by-age-group", group, measure, period)
+                count_cell = (scope, "by-age-group", group, measure, period)
             count = published_value.get(count_cell)
             if published and (count is None or count < 2 * t):
                 result.duration_problems.append(
-                    ("published beside a suppressed or small count", scope, period, row)
+                    ("published beside a suppressed or small count", *count_cell)
                 )
-            if self.durations_group_rule is not None:
-                expr = self.expression(("overview", scope, period, "referred"))
+            if self.durations_group_rule is not None and group == "all":
+                # Today's engine: published exactly when the group reaches the
+                # rule (the age groups are the person's, not the age bands': not
+                # used).
+                expr = self.expression(recipe)
                 rule = self.durations_group_rule
                 if published:
-                    constraints.append((expr, rule, math.inf, ("dur", scope, period)))
+                    constraints.append((expr, rule, math.inf, ("dur", *count_cell)))
                 else:
-                    constraints.append((expr, 0.0, rule - 1, ("dur", scope, period)))
+                    constraints.append((expr, 0.0, rule - 1, ("dur", *count_cell)))
 
     def _shares(self, result) -> None:
         for scope, period, key, values, share in self.shares:
