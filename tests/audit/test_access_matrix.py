@@ -26,12 +26,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from nrm.roles import Capability, Role, role_may
 from referral import services
 from referral.actions import ACTIONS
 from referral.models import Case, Consent, Referral
+from referral.statistics import releases
+from referral.statistics.periods import default_period
 from tests.referral.conftest import (
     Mechanism,
     child_payload,
@@ -197,6 +200,15 @@ class World:
             for key, case in [("adult", self.adult), ("child", self.child),
                               ("pending", self.pending), ("foreign", self.foreign)]
         }  # fmt: skip
+        # The statistics serve stored releases: publish last year (the
+        # case-level export's default) and the months of the period the
+        # statistics endpoints answer by default.
+        today = timezone.localdate()
+        period = default_period(today)
+        months = {(today.year - 1, m) for m in range(1, 13)}
+        months |= {(period.year, m) for m in range(1, period.month_numbers[-1] + 1)}
+        for year, month in sorted(months):
+            releases.publish_month(year, month)
 
     @staticmethod
     def _register(actor, payload):
