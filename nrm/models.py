@@ -231,7 +231,7 @@ class Pathway(models.Model):
 
 
 class AuditEvent(models.Model):
-    """An append-only, hash-chained record of who did what, when and why.
+    """An append-only, MAC-chained record of who did what, when and why.
 
     Written only by `nrm.audit.record()`. Carries ids and codes only; a
     free-text reason arrives already sealed by the vault.
@@ -255,6 +255,9 @@ class AuditEvent(models.Model):
     reason_code = models.CharField(max_length=64, blank=True)
     reason_sealed = models.BinaryField(null=True, blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # The chain: HMAC-SHA-256 of the event and its predecessor's MAC, under
+    # the audit key `key_id` (nrm.audit_keys; never in the database).
+    key_id = models.CharField(max_length=16)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -276,3 +276,14 @@ LOGGING = {
         "axes": {"level": "ERROR"},  # failures are in the audit trail
     },
 }
+
+# The audit trail's MAC keys (nrm/audit_keys.py): a key file beside the vault
+# keys, never the database. Required in production.
+AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", "")
+AUDIT_CREATE_KEY_FILE = False
+# Where `manage.py audit_anchor` appends the chain's head (keep it off the
+# database server: write-once storage, another host, a printed log).
+AUDIT_ANCHOR_FILE = env.string("AUDIT_ANCHOR_FILE", "")
+# The test runner's flush may empty the audit tables (see
+# nrm/management/commands/flush.py); only the test settings turn this on.
+AUDIT_FLUSH_BYPASSES_TRIGGERS = False

@@ -47,6 +47,18 @@ if VAULT_KEY_FILE and not os.access(VAULT_KEY_FILE, os.R_OK):
         "The VAULT_KEY_FILE environment variable names no readable file."
     )
 
+# The audit trail's MAC keys (nrm/audit_keys.py), beside the vault keys.
+AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE")
+AUDIT_CREATE_KEY_FILE = False
+if not os.access(AUDIT_KEY_FILE, os.R_OK):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "The AUDIT_KEY_FILE environment variable names no readable file "
+        "(create it with `manage.py audit_keygen`)."
+    )
+AUDIT_ANCHOR_FILE = env.string("AUDIT_ANCHOR_FILE", "")
+
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)

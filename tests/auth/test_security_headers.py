@@ -125,7 +125,9 @@ def test_production_settings_secure_transport_and_cookies():
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT"))
+        if not k.startswith(
+            ("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT", "AUDIT_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -135,6 +137,7 @@ def test_production_settings_secure_transport_and_cookies():
         CSRF_TRUSTED_ORIGINS="https://nrm.example.org",
         # Start-up only checks that keys are given; nothing is sealed here.
         VAULT_KEYS='{"placeholder": "not read by this test"}',
+        AUDIT_KEY_FILE=str(ROOT / "pyproject.toml"),  # must only be readable
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

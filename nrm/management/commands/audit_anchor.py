@@ -1,0 +1,40 @@
+"""Print the audit chain's head (sequence, MAC, time) and append it to a file.
+
+Keep the anchors where the database's owner cannot rewrite them (another
+host, write-once storage, a printed log); `verify_audit --anchor FILE` then
+fails when the events no longer reach an anchored head. Run it regularly
+(e.g. hourly, from cron) and after `verify_audit` passes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from nrm import audit
+
+
+class Command(BaseCommand):
+    help = "Print the audit chain's head and append it to the anchor file."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--file", default=None,
+            help="Append to this file (default: AUDIT_ANCHOR_FILE; '-' prints only).",
+        )  # fmt: skip
+
+    def handle(self, *args, file, **options):
+        line = json.dumps(audit.anchor(), sort_keys=True)
+        path = file or getattr(settings, "AUDIT_ANCHOR_FILE", "")
+        if path and path != "-":
+            try:
+                with Path(path).open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+            except OSError as exc:
+                raise CommandError(
+                    f"Cannot append to the anchor file: {exc.strerror}."
+                ) from None
+        self.stdout.write(line)
