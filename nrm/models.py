@@ -306,3 +306,30 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} -> {self.organisation_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST made with an `Idempotency-Key` header, kept
+    so a retry with the same key gets it again without a second effect
+    (nrm/idempotency.py). Holds digests, never the key or the request body;
+    the stored answer is the write's response, which decrypts nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key_digest = models.CharField(max_length=64)
+    request_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key_digest"], name="idempotency_key_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key #{self.id}"

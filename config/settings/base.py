@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.UserLanguageMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Inside the security headers, so a replayed answer carries them too.
+    "nrm.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag set during authentication.
@@ -216,6 +218,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# How long the first answer to a POST with an Idempotency-Key is kept
+# (nrm/idempotency.py).
+IDEMPOTENCY_KEY_TTL_SECONDS = env.integer("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "NRM reception API",
     "DESCRIPTION": "Identification and referral of victims of trafficking "
@@ -224,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_idempotency",
+    ],
 }
 
 EMAIL_BACKEND = env.string(
