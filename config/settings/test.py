@@ -20,6 +20,10 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "The DATABASE_URL environment variable must point at PostgreSQL for the "
         "test suite (run scripts/test.sh, which finds or starts one)."
     )
+# Off for the suite; tests/support/gunicorn.py turns it on for its server, as
+# production does, so a worker keeps its connection between requests.
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
 # Several test runs (and benchmarks) may share one server: each process gets
 # its own throwaway database, so none destroys another's.
 DATABASES["default"]["TEST"] = {
