@@ -143,6 +143,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
+# The language cookie: no script reads it, no other site sends it
+# (production adds Secure).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "nrm.views.csrf_failure"
 # No inline script or style anywhere: the pages' JS and CSS are static files.
 CONTENT_SECURITY_POLICY = {

@@ -66,6 +66,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 # The __Host- prefix: the browser keeps these cookies only when set over HTTPS
 # for this exact host and path /, so no subdomain can plant or read them.
 SESSION_COOKIE_NAME = "__Host-nrm-session"

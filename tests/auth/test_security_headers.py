@@ -120,7 +120,9 @@ def test_production_settings_secure_transport_and_cookies():
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
         "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
         "'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_HTTPONLY', 'SESSION_COOKIE_NAME', "
-        "'X_FRAME_OPTIONS', 'DEBUG', 'DEFAULT_EXCEPTION_REPORTER_FILTER')}))"
+        "'X_FRAME_OPTIONS', 'DEBUG', 'DEFAULT_EXCEPTION_REPORTER_FILTER', "
+        "'LANGUAGE_COOKIE_SECURE', 'LANGUAGE_COOKIE_HTTPONLY', "
+        "'LANGUAGE_COOKIE_SAMESITE')}))"
     )
     env = {
         k: v
@@ -158,5 +160,8 @@ def test_production_settings_secure_transport_and_cookies():
     assert values["CSRF_COOKIE_HTTPONLY"] is True
     assert values["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["LANGUAGE_COOKIE_SECURE"] is True
+    assert values["LANGUAGE_COOKIE_HTTPONLY"] is True
+    assert values["LANGUAGE_COOKIE_SAMESITE"] == "Lax"
     assert values["DEBUG"] is False
     assert values["DEFAULT_EXCEPTION_REPORTER_FILTER"].startswith("config.")
