@@ -77,6 +77,16 @@ def test_an_invalid_registration_keeps_the_form_and_saves_nothing(mechanism):
     assert "Testfamilypage" in body  # what was typed stays in the form
 
 
+@time_machine.travel("2026-05-16 10:00:00+00:00", tick=False)
+def test_a_date_of_birth_in_the_future_is_refused_on_the_page(mechanism):
+    response = page_client("reception").post(
+        "/cases/new/", register_form(date_of_birth="3966-05-16")
+    )
+    assert response.status_code == 400
+    assert "A date of birth cannot be in the future." in response.content.decode()
+    assert Case.objects.count() == 0
+
+
 # The case page and the list
 
 
