@@ -53,6 +53,9 @@ class Event(models.TextChoices):
     PERSON_UPDATED = "person.updated"
     PERSON_ERASED = "person.erased"
     SUBJECT_ACCESS_EXPORTED = "person.subject_access_exported"
+    DUPLICATE_CHECKED = "person.duplicate_checked"
+    DUPLICATE_REVIEW_READ = "person.duplicate_review_read"
+    DUPLICATE_REVIEW_RESOLVED = "person.duplicate_review_resolved"
     # Cases and workflow
     CASE_TRANSITION = "case.transition"
     SCREENING_RECORDED = "screening.recorded"
