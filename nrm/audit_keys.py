@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -196,3 +197,26 @@ def add_key(path: Path) -> str:
     _write(path, data, exclusive=False)
     _cache.clear()
     return key_id
+
+
+@checks.register(checks.Tags.security)
+def check_audit_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check`: the audit keys load (without creating the file), and
+    the file is not readable by other users."""
+    try:
+        path = key_file_path()
+        if not path.exists() and getattr(settings, "AUDIT_CREATE_KEY_FILE", False):
+            return []
+        parse(read_key_file(path))
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="audit.E001")]
+    if path.stat().st_mode & 0o027:
+        return [
+            checks.Warning(
+                "The audit key file named by AUDIT_KEY_FILE is readable by other "
+                "users, or writable by its group.",
+                hint="chmod 600 (or 640 for the service's group) the file.",
+                id="audit.W001",
+            )
+        ]
+    return []

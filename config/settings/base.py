@@ -298,6 +298,8 @@ AUDIT_CREATE_KEY_FILE = False
 # Where `manage.py audit_anchor` appends the chain's head (keep it off the
 # database server: write-once storage, another host, a printed log).
 AUDIT_ANCHOR_FILE = env.string("AUDIT_ANCHOR_FILE", "")
+# ...and to these addresses (comma-separated), outside the service's reach.
+AUDIT_ANCHOR_MAIL = env.string_list("AUDIT_ANCHOR_MAIL")
 # The test runner's flush may empty the audit tables (see
 # nrm/management/commands/flush.py); only the test settings turn this on.
 AUDIT_FLUSH_BYPASSES_TRIGGERS = False

@@ -57,7 +57,6 @@ if not os.access(AUDIT_KEY_FILE, os.R_OK):
         "The AUDIT_KEY_FILE environment variable names no readable file "
         "(create it with `manage.py audit_keygen`)."
     )
-AUDIT_ANCHOR_FILE = env.string("AUDIT_ANCHOR_FILE", "")
 
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -132,6 +132,18 @@ def test_removing_the_newest_events_after_an_anchor_is_detected(mechanism, tmp_p
         call_command("verify_audit", anchor=anchors)
 
 
+def test_an_anchor_can_be_mailed_outside_the_service(mechanism, tmp_path, mailoutbox):
+    to_assessment(mechanism)
+    out = io.StringIO()
+    call_command("audit_anchor", file="-", mail=["oversight@example.org"], stdout=out)
+    [message] = mailoutbox
+    assert message.to == ["oversight@example.org"]
+    assert json.loads(message.body) == json.loads(out.getvalue())
+    path = tmp_path / "mailed.jsonl"
+    path.write_text(message.body)
+    call_command("verify_audit", anchor=str(path), stdout=io.StringIO())
+
+
 def test_anchor_file_refusals(mechanism, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
@@ -169,3 +181,19 @@ def test_rotated_keys_verify_old_and_new_events(own_key_file, mechanism):
     path.write_text(json.dumps(data))
     with pytest.raises(CommandError, match="a key the key file does not hold"):
         call_command("verify_audit")
+
+
+def test_the_system_check_names_a_missing_or_open_key_file(settings, tmp_path):
+    from django.core import checks
+
+    settings.AUDIT_KEY_FILE = str(tmp_path / "absent.json")
+    settings.AUDIT_CREATE_KEY_FILE = False
+    [error] = [m for m in checks.run_checks() if m.id.startswith("audit.")]
+    assert error.id == "audit.E001" and "AUDIT_KEY_FILE" in error.msg
+    path = tmp_path / "keys.json"
+    audit_keys.create_key_file(path)
+    settings.AUDIT_KEY_FILE = str(path)
+    assert not [m for m in checks.run_checks() if m.id.startswith("audit.")]
+    path.chmod(0o644)
+    [warning] = [m for m in checks.run_checks() if m.id.startswith("audit.")]
+    assert warning.id == "audit.W001"
