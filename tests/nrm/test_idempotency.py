@@ -13,8 +13,17 @@ from rest_framework.test import APIClient
 from nrm import auth
 from nrm.models import AuditEvent, IdempotencyKey
 from referral.models import Case
-from tests.referral.conftest import person_payload
-from tests.referral.test_journeys import to_referral_pending
+from tests.referral.conftest import person_payload, presumed_adult_codes
+from tests.referral.test_journeys import (
+    answer,
+    consent,
+    decide,
+    refer,
+    screen,
+    step,
+    to_referral_pending,
+)
+from tests.support.auth import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +179,40 @@ def test_the_schema_documents_the_header_on_every_post(mechanism):
         "Idempotency-Key" not in [p["name"] for p in op.get("parameters", [])]
         for op in gets
     )
+
+
+class KeyedClient(APIClient):
+    """Sends every POST with a fresh Idempotency-Key, as a careful client does."""
+
+    def post(self, *args, **kwargs):
+        kwargs.setdefault("HTTP_IDEMPOTENCY_KEY", str(uuid.uuid4()))
+        return super().post(*args, **kwargs)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_no_kept_answer_of_a_whole_journey_holds_personal_data(mechanism):
+    """The kept answers are write responses, and those decrypt nothing: no
+    read event, and no submitted personal value in the table."""
+
+    def client(username):
+        return signed_in(KeyedClient(), mechanism.user[username])
+
+    reception, payload = client("reception"), person_payload()
+    response = reception.post("/api/v1/cases/", payload, format="json")
+    case_id = response.json()["id"]
+    screen(reception, case_id, presumed_adult_codes())
+    consent(reception, case_id, mechanism.authority, "identification")
+    referral = refer(reception, case_id, mechanism.authority, "identification")
+    answer(client("idworker"), referral["id"], "accept")
+    decide(client("decider"), case_id, "reasonable_grounds", True)
+    step(reception, case_id, "suspend", {"reason": "contact_lost"})
+    assert IdempotencyKey.objects.count() == 7
+    kept = " ".join(
+        bytes(body).decode()
+        for body in IdempotencyKey.objects.values_list("body", flat=True)
+    )
+    for value in (payload["given_names"], payload["family_name"], payload["notes"],
+                  payload["date_of_birth"], "Synthetic interview note.",
+                  "Synthetic reasons."):  # fmt: skip
+        assert value not in kept
+    assert not AuditEvent.objects.filter(action="person.read").exists()
