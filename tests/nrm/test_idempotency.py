@@ -3,11 +3,13 @@ first answer without a second effect (nrm/idempotency.py)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from nrm import auth
@@ -124,6 +126,22 @@ def test_keys_expire(mechanism, settings):
     assert "Idempotent-Replayed" not in later.headers
     assert Case.objects.count() == 2
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_expired_keys_of_every_user_are_purged(mechanism, settings):
+    settings.IDEMPOTENCY_KEY_TTL_SECONDS = 600
+    with time_machine.travel(NOW, tick=False):
+        for username in ("reception", "south_reception"):
+            client = mechanism.client(username)
+            register(client, person_payload(), str(uuid.uuid4()))
+    out = io.StringIO()
+    with time_machine.travel(NOW + timedelta(minutes=9), tick=False):
+        call_command("purge_idempotency_keys", stdout=out)
+    assert IdempotencyKey.objects.count() == 2
+    with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+        call_command("purge_idempotency_keys", stdout=out)
+    assert not IdempotencyKey.objects.exists()
+    assert "2 expired idempotency keys deleted" in out.getvalue()
 
 
 @time_machine.travel(NOW, tick=False)
