@@ -27,6 +27,7 @@ from nrm.roles import Capability, Role
 from nrm.selectors import active_profile, pathway_services
 from referral import persons, policy, selectors, workflow
 from referral.deadlines import add_working_days, end_of_day
+from referral.duplicates import duplicate_check
 from referral.models import (
     AnonymousNotification,
     BestInterestsAssessment,
@@ -40,6 +41,7 @@ from referral.models import (
     Decision,
     DecisionKind,
     DeclineReason,
+    DuplicateReview,
     GuardianAppointment,
     Referral,
     ReferralState,
@@ -135,7 +137,9 @@ def _organisation(organisation_id: object) -> Organisation | None:
 @dataclass(frozen=True)
 class Registration:
     case: Case
-    possible_duplicates: int
+    # Opened when the person may be registered already: the officer is told
+    # only that a supervisor will review it (referral/duplicates.py).
+    duplicate_review: DuplicateReview | None
 
 
 @transaction.atomic
@@ -191,10 +195,13 @@ def case_register(
         _refer_child_to_protection(case, actor=actor, now=now)
     _event(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
-        obj=person, extra={"possible_duplicates": len(duplicates)},
+        obj=person,
     )  # fmt: skip
+    review = duplicate_check(
+        case=case, matches=duplicates, actor=actor, membership=membership
+    )
     milestones.sync(case.pk)
-    return Registration(case=case, possible_duplicates=len(duplicates))
+    return Registration(case=case, duplicate_review=review)
 
 
 @dataclass(frozen=True)
