@@ -568,6 +568,8 @@ class Attack:
                 periods = [str(self.year)]
                 if _QUARTER.match(str(period)):
                     periods.append(period)
+                for p in periods:  # every record is a registration of its period
+                    counted[("overview", NATIONAL, p, "registered")] += 1
                 for recipe_of in self._record_cells(fields, record):
                     for p in periods:
                         recipe = recipe_of(p)

@@ -193,3 +193,47 @@ def test_durations_against_the_old_rule_bound_the_count():
         "not whole days",
         "published beside a suppressed or small count",
     }
+
+
+def test_the_case_level_export_bounds_the_cells_its_classes_fall_in():
+    # female + male = 12, both suppressed: 1..11 each; the export shows 9
+    # records of women registered in the quarter, so women are 9..11 and men
+    # 1..3.
+    rows = [
+        ("total", 0, {"registered": 12}),
+        ("female", 1, {"registered": None}),
+        ("male", 1, {"registered": None}),
+        ("other", 1, {"registered": 0}),
+        ("unknown", 1, {"registered": 0}),
+    ]
+    table = _table("by-sex", rows, columns=("registered",))
+    overview = _table(
+        "overview", [("2025-Q1", 0, {"registered": 12})], columns=("registered",)
+    )
+    export = {
+        "period": "2025",
+        "k": 5,
+        "records_published": 9,
+        "records_dropped": 0,
+        "fields": [
+            {"name": "RegistrationPeriod", "level": 0},
+            {"name": "Gender", "level": 0},
+            {"name": "TraffickingStatus", "level": 0},
+        ],
+        "records": [
+            {
+                "RegistrationPeriod": "2025-Q1",
+                "Gender": "Female",
+                "TraffickingStatus": s,
+            }
+            for s in ["Possible victim of trafficking"] * 5 + ["Not yet determined"] * 4
+        ],
+    }
+    safe = Attack(year=2025, organisations=DIRECTORY)
+    safe.add_report(_document("national", "2025-Q1", overview, table))
+    assert not safe.run().narrow
+    attack = Attack(year=2025, organisations=DIRECTORY)
+    attack.add_report(_document("national", "2025-Q1", overview, table))
+    attack.add_case_level(export)
+    bounds = {b.cell[2]: (b.low, b.high) for b in attack.run().narrow}
+    assert bounds == {"female": (9.0, 11.0), "male": (1.0, 3.0)}
