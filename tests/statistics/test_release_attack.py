@@ -10,8 +10,12 @@ when the command exists) and every user who may download statistics
 downloads everything they may that day (the rapporteur the national figures
 and, from the first day of the next year, the case-level export; every
 organisation's supervisor their organisation's). The attacker then runs over
-the union. A few extra days (the last day of a quarter, of the year) check
-that nothing changes between releases.
+the union. On the smallest caseload the walk downloads every ended period on
+every release day and on two extra days (the last day of a quarter, of the
+year), so any change between releases shows; the bigger caseloads download
+each release's new periods on its day and everything on the last day.
+Organisations that registered nothing (all zeros) are downloaded on the last
+day only.
 
 Runtime (the module, on a loaded 2-core machine, 2026-11-30): about 3 min
 20 s; each caseload's walk, publishing and attack are reported on stderr
