@@ -604,7 +604,7 @@ class Attack:
         if stage and fields.get("ReceptionStage") == 0:
             breakdown("by-reception-stage", stage)
         nationality = record.get("Nationality")
-        if nationality and fields.get("Nationality") == 0 and self.codes is not None:
+        if nationality and fields.get("Nationality") == 0:
             leaf = {"Unknown": "unknown", "Stateless": "stateless"}.get(
                 nationality, nationality if nationality in self.codes else REST
             )
