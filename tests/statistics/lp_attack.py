@@ -44,7 +44,8 @@ The model
     so a published duration means that count is >= the threshold, a missing
     one that it is below. The case-level export gives lower bounds: the
     records of one registration period with one determinable value of one
-    attribute are at most the registered cases of that cell.
+    attribute are at most the registered cases of that cell, and all the
+    records of a period at most its registrations.
 
     For every suppressed cell (deduplicated by its expression), HiGHS finds
     the minimum and the maximum; the cell fails when ceil(min)..floor(max)
