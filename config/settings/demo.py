@@ -13,4 +13,8 @@ VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "demo-vault-keys.jso
 VAULT_KEYS = ""
 VAULT_CREATE_KEY_FILE = True
 
+# Static files from the source folders, without `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)

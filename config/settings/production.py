@@ -47,6 +47,15 @@ if VAULT_KEY_FILE and not os.access(VAULT_KEY_FILE, os.R_OK):
         "The VAULT_KEY_FILE environment variable names no readable file."
     )
 
+# `manage.py collectstatic` writes hashed, compressed copies that whitenoise
+# serves with far-future cache headers.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)

@@ -32,3 +32,6 @@ VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "test-vault-keys.jso
 VAULT_KEYS = ""
 VAULT_CREATE_KEY_FILE = True
 LOG_LEVEL = "WARNING"
+# Static files from the source folders, without `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
