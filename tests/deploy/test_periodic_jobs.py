@@ -1,0 +1,73 @@
+"""The periodic jobs, as the systemd timers start them, are safe on several
+servers at once: two processes of each run side by side over the same rows,
+and every deadline is marked and notified once, every message delivered once
+(SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from nrm import outbox
+from nrm.models import AuditEvent, OutboxMessage
+from referral.models import Deadline
+from tests.deploy.support import production_env, start_manage
+from tests.referral.conftest import Mechanism
+from tests.referral.test_journeys import to_assessment
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_side_by_side(command: str, *, processes: int = 2) -> list[int]:
+    """Start `processes` runs of `command` at once; the count each reports."""
+    env = production_env()
+    started = [start_manage(command, env=env) for _ in range(processes)]
+    counts = []
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        counts.append(int(re.findall(r"^(\d+) ", out, re.MULTILINE)[-1]))
+    return counts
+
+
+def test_two_sweeps_at_once_mark_each_overdue_deadline_once():
+    mechanism = Mechanism()
+    for _ in range(3):
+        to_assessment(mechanism)
+    # Make all open deadlines overdue (the sweep compares with the real clock).
+    due = Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True)
+    due.update(due_at=timezone.now() - timezone.timedelta(days=1))
+    expected = set(due.values_list("pk", flat=True))
+    assert len(expected) >= 3
+
+    counts = run_side_by_side("sweep_deadlines")
+
+    assert sum(counts) == len(expected)
+    events = AuditEvent.objects.filter(action="deadline.overdue")
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in expected
+    )
+    notices = OutboxMessage.objects.filter(kind="deadline.overdue")
+    assert sorted(notices.values_list("payload__deadline_id", flat=True)) == sorted(
+        str(pk) for pk in expected
+    )
+    assert run_side_by_side("sweep_deadlines") == [0, 0]
+
+
+def test_two_deliveries_at_once_send_each_message_once():
+    mechanism = Mechanism()
+    with transaction.atomic():
+        for n in range(60):
+            outbox.enqueue(
+                "deadline.overdue", organisation=mechanism.authority, deadline_id=n
+            )
+    pending = OutboxMessage.objects.filter(delivered_at__isnull=True).count()
+
+    counts = run_side_by_side("deliver_outbox")
+
+    assert sum(counts) == pending
+    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
+    assert set(OutboxMessage.objects.values_list("attempts", flat=True)) == {1}
