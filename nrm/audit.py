@@ -42,6 +42,7 @@ class Event(models.TextChoices):
     PERSON_UPDATED = "person.updated"
     PERSON_ERASED = "person.erased"
     SUBJECT_ACCESS_EXPORTED = "person.subject_access_exported"
+    RETENTION_APPLIED = "retention.applied"
     # Cases and workflow
     CASE_TRANSITION = "case.transition"
     SCREENING_RECORDED = "screening.recorded"
