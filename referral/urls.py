@@ -4,6 +4,7 @@ from django.urls import path
 
 from referral import views
 from referral.statistics import views as statistics_views
+from referral.views import subject as subject_views
 
 urlpatterns: list = [
     # Case work (issue 8): referral/views/.
@@ -27,4 +28,20 @@ urlpatterns: list = [
     path("decisions/", views.decision_queue, name="decision-queue"),
     path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),
     path("statistics/", statistics_views.dashboard, name="statistics"),
+    # The person's rights over their data (issue 15): referral/views/subject.py.
+    path(
+        "cases/<uuid:case_id>/rights/",
+        subject_views.subject_rights,
+        name="case-subject-rights",
+    ),
+    path(
+        "cases/<uuid:case_id>/rights/access/",
+        subject_views.subject_access,
+        name="case-subject-access",
+    ),
+    path(
+        "cases/<uuid:case_id>/rights/erase/",
+        subject_views.person_erase,
+        name="case-person-erase",
+    ),
 ]
