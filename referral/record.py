@@ -33,15 +33,21 @@ class Row:
     retention: str
 
 
-def retention_of(entry: cls.Entry, profile: CountryProfile) -> str:
+def retention_of(label: str, entry: cls.Entry, profile: CountryProfile) -> str:
+    if label == "nrm.AuditEvent":
+        return f"kept at least {profile.retention_audit_days} days (append-only)"
+    if label == "nrm.OutboxMessage":
+        return f"deleted {profile.retention_outbox_days} days after delivery"
+    if label == "sessions.Session":
+        return "until the session expires"
     if entry.subjects == cls.PEOPLE:
         return (
             f"personal data erased {profile.retention_closed_case_days} days after "
             f"a case closed or was transferred, {profile.retention_refused_case_days} "
             "days after it ended without identification; coarse attributes kept"
         )
-    if entry.purpose == cls.SECURITY:
-        return f"audit events kept at least {profile.retention_audit_days} days"
+    if entry.subjects == cls.STAFF:
+        return "while the staff account exists (deactivated, never deleted)"
     return "while the configuration is in force"
 
 
@@ -57,7 +63,7 @@ def rows(profile: CountryProfile) -> list[Row]:
                     model=model._meta.label, field=name,
                     data_class=entry.fields.get(name, "unclassified"),
                     subjects=entry.subjects, purpose=entry.purpose,
-                    retention=retention_of(entry, profile),
+                    retention=retention_of(model._meta.label, entry, profile),
                 )
             )  # fmt: skip
     return found
@@ -151,11 +157,11 @@ def markdown(profile: CountryProfile | None = None) -> str:
             continue
         fields = by_class.get(key, [])
         w(f"### {title} ({len(fields)} fields)\n\n")
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for row in fields:
-            grouped[row.model].append(row.field)
-        for model, names in grouped.items():
-            w(f"- `{model}`: {', '.join(names)}\n")
+        grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for row in sorted(fields, key=lambda r: (r.subjects != cls.PEOPLE, r.model)):
+            grouped[(row.model, row.subjects)].append(row.field)
+        for (model, subjects), names in grouped.items():
+            w(f"- `{model}` ({subjects}): {', '.join(names)}\n")
         w("\n")
     w(f"Operational fields (about no person): {len(by_class[cls.OPERATIONAL])}; "
       "every field with its class is in the CSV.\n\n")  # fmt: skip

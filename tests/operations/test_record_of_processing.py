@@ -65,7 +65,7 @@ def test_the_record_names_recipients_retention_and_measures(mechanism, tmp_path)
     assert "National Identification Authority" in text  # from the pathways
     assert "Foreign NRM Contact Point" in text.split("Transfers")[1]
     assert "1825 days" in text and "AES-256-GCM" in text
-    assert "`referral.Person`: given_names, family_name" in text
+    assert "`referral.Person` (people): given_names, family_name" in text
 
     rows = list(csv.DictReader(io.StringIO((tmp_path / "record-of-processing.csv")
                                            .read_text())))  # fmt: skip

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from nrm import audit
@@ -156,3 +156,16 @@ def test_delivered_notifications_are_deleted_after_their_period():
         out, _ = run("--no-progress")
     assert f"delivered notifications deleted: {delivered}" in out
     assert OutboxMessage.objects.count() == pending
+
+
+def test_as_of_plans_ahead_and_only_in_a_dry_run(people):
+    payloads, person_of = people
+    with time_machine.travel(NOW):
+        out, _ = run("--dry-run", "--as-of", "2018-06-01")
+        assert "people due for erasure: 0" in out
+        out, _ = run("--dry-run", "--as-of", "2030-01-01")
+        assert str(person_of["recent"]) in out  # closed in 2025: due by 2030
+        assert str(person_of["open"]) not in out
+        with pytest.raises(CommandError):
+            run("--as-of", "2030-01-01")
+    assert not Person.objects.filter(erased_at__isnull=False).exists()

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from datetime import date, datetime, time
+
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -22,10 +24,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit", type=int, help="Erase at most this many people in this run."
         )
-        parser.add_argument("--no-progress", action="store_true")  # fmt: skip
+        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                            help="With --dry-run: what would be due on that day.")  # fmt: skip
 
     def handle(self, *args, **options):
         now = timezone.now()
+        if options["as_of"]:
+            if not options["dry_run"]:
+                raise CommandError("--as-of plans only: use it with --dry-run.")
+            now = timezone.make_aware(datetime.combine(options["as_of"], time.max))
         profile = active_profile()
         self.stdout.write(
             f"retention periods ({profile.name}): closed or transferred cases "
@@ -75,7 +83,7 @@ class Command(BaseCommand):
 
     def dry_run(self, profile, now):
         due = retention.due_list(profile, now)
-        self.stdout.write(f"dry run at {now:%Y-%m-%d %H:%M} UTC: nothing is changed")
+        self.stdout.write(f"dry run as of {now:%Y-%m-%d %H:%M %Z}: nothing is changed")
         self.stdout.write(f"people due for erasure: {len(due)}")
         for item in due:
             self.stdout.write(
