@@ -36,13 +36,13 @@ from django.db import models
 from django.db.models.functions import Length, Substr
 from psycopg2 import sql
 
+from nrm import audit
 from referral import vault
 
 MANIFEST_FORMAT = "nrm-backup-manifest/1"
 ARCHIVE_PASSPHRASE = "NRM_BACKUP_PASSPHRASE"  # noqa: S105 - a variable's name
 KEYS_PASSPHRASE = "NRM_KEY_EXPORT_PASSPHRASE"  # noqa: S105 - a variable's name
 SAMPLE_ROWS = 20
-PROJECT_APPS = ("nrm", "indicators", "referral")
 
 
 class BackupError(Exception):
@@ -458,8 +458,6 @@ def verify_restore(
     *, manifest: dict, db: dict, archive: Path | None = None
 ) -> Verification:
     """Check the database `db` (with the keys in use) against a manifest."""
-    from nrm import audit
-
     report = Verification()
     if archive is not None:
         if sha256_of(archive) == manifest["archive"]["sha256"]:

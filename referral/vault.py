@@ -63,6 +63,8 @@ Operations
       resumable; `--retire` then drops KEKs no data key uses from the file.
       Crypto-shredding reaches backups only once the KEKs that wrapped the
       destroyed keys in those backups are retired: rotate regularly.
+    - `manage.py backup` / `restore`: the archive and the key export are
+      sealed under passphrases by the last section of this module.
 """
 
 from __future__ import annotations
