@@ -140,6 +140,24 @@ CLASSIFICATION: dict[str, Entry] = {
         "id": Y, "case": Y, "referral": Y, "kind": X, "organisation": X,
         "due_at": C, "met_at": C, "cancelled_at": X, "overdue_notified_at": X,
     }),
+    "referral.DuplicateReview": Entry(PEOPLE, CASEWORK, {
+        "id": X, "case": Y, "organisation": X, "matched_person_ids": Y,
+        "opened_at": X, "resolved_at": X, "resolved_by": Y, "outcome": X,
+    }),
+    # Statistics: one row per case per milestone, tied to the case's id, with
+    # its coarse attributes; releases hold only protected counts.
+    "referral.Milestone": Entry(PEOPLE, STATISTICS, {
+        "id": X, "subject": Y, "measure": C, "occurred_at": C, "year": C,
+        "month": C, "organisation": C, "sex": C, "age_group": C, "is_child": C,
+        "citizenship": C, "form": S, "reception_stage": C, "detail": C, "days": C,
+    }),
+    "referral.StatisticsRelease": Entry(NOBODY, STATISTICS, dict.fromkeys((
+        "id", "scope", "year", "month", "version", "published_at", "threshold",
+        "content_hash", "document",
+    ), X)),
+    "referral.ReleaseCounts": Entry(NOBODY, STATISTICS, dict.fromkeys((
+        "id", "year", "month", "version", "counts", "status", "created_at",
+    ), X)),
     "referral.CaseGroupObjectPermission": Entry(NOBODY, SECURITY, {
         "id": X, "permission": X, "group": X, "content_object": Y,
     }),
@@ -165,7 +183,7 @@ CLASSIFICATION: dict[str, Entry] = {
         "id", "country", "name", "is_active", "rg_decision_working_days",
         "recovery_period_days", "referral_answer_working_days",
         "reconsideration_window_days", "age_of_majority", "statistics_threshold",
-        "k_anonymity", "working_weekdays", "public_holidays",
+        "k_anonymity", "l_diversity", "working_weekdays", "public_holidays",
         "retention_closed_case_days", "retention_refused_case_days",
         "retention_audit_days", "retention_outbox_days",
         "retention_statistics_release_days",
@@ -181,7 +199,12 @@ CLASSIFICATION: dict[str, Entry] = {
         "id": X, "occurred_at": P, "actor": Y, "organisation": X, "role": P,
         "action": P, "object_type": X, "object_id": Y, "case_id": Y,
         "from_state": C, "to_state": C, "reason_code": X, "reason_sealed": S,
-        "extra": Y, "prev_hash": X, "hash": X,
+        "extra": Y, "prev_hash": X, "hash": X, "key_id": X,
+    }),
+    "nrm.IdempotencyKey": Entry(STAFF, SECURITY, {
+        "id": X, "user": Y, "key_digest": X, "request_digest": X,
+        "created_at": X, "expires_at": X, "status": X, "content_type": X,
+        "body": Y,
     }),
     "nrm.AuditChainHead": Entry(NOBODY, SECURITY, dict.fromkeys(
         ("id", "last_id", "last_hash"), X

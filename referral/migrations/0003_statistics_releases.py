@@ -64,7 +64,6 @@ class Migration(migrations.Migration):
                 ('threshold', models.PositiveSmallIntegerField()),
                 ('content_hash', models.CharField(max_length=64)),
                 ('document', models.JSONField()),
-                ('organisation', models.ForeignKey(blank=True, help_text='Empty for the national release.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='nrm.organisation')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('scope', 'year', 'month', 'version'), name='release_once')],

@@ -79,14 +79,6 @@ class Milestone(models.Model):
 
 class StatisticsRelease(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organisation = models.ForeignKey(
-        Organisation,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Empty for the national release.",
-    )
     scope = models.CharField(
         max_length=40, help_text="'national', or the organisation's id."
     )

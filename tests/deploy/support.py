@@ -31,7 +31,9 @@ def production_env(**overrides: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_"))
+        if not k.startswith(
+            ("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_", "AUDIT_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -39,6 +41,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url(),
         VAULT_KEY_FILE=str(settings.VAULT_KEY_FILE),
+        AUDIT_KEY_FILE=str(settings.AUDIT_KEY_FILE),
         CONN_MAX_AGE="0",
         LOG_LEVEL="WARNING",
     )
