@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from nrm.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 
 logger = logging.getLogger("nrm.api")
 

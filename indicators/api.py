@@ -7,11 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsSignedIn
+from core.errors import InvalidInput, NotVisible
+from core.permissions import IsSignedIn
 from indicators import assessment, presenters
 from indicators import catalogue as catalogues
 from indicators import serializers as s
-from nrm.errors import InvalidInput, NotVisible
 
 LANG = OpenApiParameter(
     "lang",

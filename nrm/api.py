@@ -19,9 +19,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import HoldsApiToken, IsSignedIn
+from core.errors import Forbidden, InvalidInput
+from core.permissions import HoldsApiToken, IsSignedIn
 from nrm import auth
-from nrm.errors import Forbidden, InvalidInput
 from nrm.forms import INVALID_SIGN_IN
 from nrm.selectors import active_memberships
 

@@ -11,9 +11,9 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsSignedIn
+from core.errors import Forbidden, InvalidInput, NotVisible
+from core.permissions import IsSignedIn
 from nrm.choices import ServiceKind
-from nrm.errors import Forbidden, InvalidInput, NotVisible
 from nrm.roles import Capability
 from referral import actions, policy, selectors, services
 from referral import serializers as s

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from nrm.errors import InvalidInput
+from core.errors import InvalidInput
 from referral import serializers as s
 from referral import services
 from referral.api import Api

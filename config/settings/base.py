@@ -89,6 +89,8 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.integer("CONN_MAX_AGE", 0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nrm.User"
+# Who counts as signed in, for the API's door (core/permissions.py).
+SIGNED_IN_GATE = "nrm.auth.is_signed_in"
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt while its username+IP is locked out.
@@ -206,7 +208,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: every view states its own policy.
-    "DEFAULT_PERMISSION_CLASSES": ["config.permissions.DenyAll"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

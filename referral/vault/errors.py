@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nrm.errors import DataErased
+from core.errors import DataErased
 
 
 class VaultError(Exception):

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from core.errors import Forbidden
 from nrm import services as nrm_services
-from nrm.errors import Forbidden
 from nrm.models import AuditEvent
 from nrm.roles import Role
 from referral.models import Referral

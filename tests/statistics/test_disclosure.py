@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nrm.errors import InvalidInput
+from core.errors import InvalidInput
 from referral.statistics.disclosure import (
     TOTAL,
     Dimension,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nrm.errors import DataErased
+from core.errors import DataErased
 from referral import persons, vault
 from referral.models import DataKey, Person
 from referral.vault import PersonErased

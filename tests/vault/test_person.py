@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from nrm.errors import NotVisible
+from core.errors import NotVisible
 from referral import persons, vault
 from referral.models import DataKey, Person
 from referral.vault import VaultError, datakeys
