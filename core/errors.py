@@ -25,6 +25,13 @@ class InvalidInput(ApplicationError):
     code = "invalid"
 
 
+class NotAuthenticated(ApplicationError):
+    """Credentials missing, wrong or incomplete (401)."""
+
+    status = 401
+    code = "not_authenticated"
+
+
 class Forbidden(ApplicationError):
     """Known to the user but not theirs to do (403)."""
 

@@ -7,5 +7,6 @@ from core.errors import (  # noqa: F401
     DataErased,
     Forbidden,
     InvalidInput,
+    NotAuthenticated,
     NotVisible,
 )

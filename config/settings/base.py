@@ -209,9 +209,9 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view states its own policy.
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -226,6 +226,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of codes, wherever a field carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "referral.models.CaseState",
+        "ReferralStateEnum": "referral.models.ReferralState",
+        "AuditStateEnum": "referral.serializers.STATES",
+        "OutcomeEnum": "referral.serializers.OUTCOMES",
+        "DeadlineKindEnum": "referral.models.DeadlineKind",
+        "DecisionKindEnum": "referral.models.DecisionKind",
+        "OrganisationKindEnum": "nrm.choices.OrganisationKind",
+        "CloseReasonEnum": "referral.models.CloseReason",
+        "SuspendReasonEnum": "referral.models.SuspendReason",
+        "DeclineReasonEnum": "referral.models.DeclineReason",
+    },
+    # Error answers, documented once for every operation (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
 }
 
 EMAIL_BACKEND = env.string(
