@@ -6,7 +6,7 @@ from referral import views
 from referral.statistics import views as statistics_views
 
 urlpatterns: list = [
-    # Case work (issue 8): referral/views/.
+    # Case work: referral/views/.
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_register, name="case-new"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),

@@ -258,7 +258,7 @@ DEFAULT_EXCEPTION_REPORTER = "config.error_reports.PersonalDataExceptionReporter
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.PersonalDataReporterFilter"
 
 # Vault keys: a key file (JSON) or the environment; never the database.
-# See referral/vault.py for the format.
+# See referral/vault/ (its package docstring) for the format.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
 
 INDICATOR_CATALOGUE_DIRS = env.string_list("INDICATOR_CATALOGUE_DIRS")
