@@ -32,7 +32,7 @@ from nrm.roles import Capability, Role, role_may
 from referral import services
 from referral.actions import ACTIONS
 from referral.models import Case, Consent, Referral
-from tests.referral.conftest import (
+from tests.support.mechanism import (
     Mechanism,
     child_payload,
     client_for,

@@ -15,8 +15,8 @@ from nrm.audit import Event
 from nrm.auth import PASSWORD_TOKEN_PREFIX, VERIFIED_TOKEN_PREFIX
 from nrm.models import AuditEvent
 from nrm.roles import Role
-from tests.auth.conftest import PASSWORD
 from tests.support.auth import current_code, issue_token
+from tests.support.sign_in import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from nrm import services as nrm_services
 from nrm.models import AuditEvent
 from nrm.roles import Role
 from referral.models import Referral
-from tests.referral.conftest import child_payload, person_payload
-from tests.referral.test_journeys import (
+from tests.support.journeys import (
     answer,
     consent,
     refer,
@@ -23,6 +22,7 @@ from tests.referral.test_journeys import (
     step,
     to_referral_pending,
 )
+from tests.support.mechanism import child_payload, person_payload
 
 pytestmark = pytest.mark.django_db
 

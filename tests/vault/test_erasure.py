@@ -9,7 +9,7 @@ from core.errors import DataErased
 from referral import persons, vault
 from referral.models import DataKey, Person
 from referral.vault import PersonErased
-from tests.vault.conftest import SYNTHETIC
+from tests.support.vault import SYNTHETIC
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from core.errors import NotVisible
 from referral import persons, vault
 from referral.models import DataKey, Person
 from referral.vault import VaultError, datakeys
-from tests.vault.conftest import SYNTHETIC, person_fields
+from tests.support.vault import SYNTHETIC, person_fields
 
 pytestmark = pytest.mark.django_db
 
