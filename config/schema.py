@@ -6,7 +6,8 @@ the same way without each view restating them:
 - `additionalProperties: false` on request bodies whose serializer refuses
   unknown keys (core.serializers.StrictSerializer);
 - pagination, from the view's `pagination_class` (core.pagination);
-- a GET's query parameters, from the view's `query_serializer` (core.api).
+- a GET's query parameters, from the view's `query_serializer` (core.api);
+- the Idempotency-Key header every POST accepts (nrm/idempotency.py).
 
 Which errors an operation can answer with follows from its shape:
 
@@ -26,6 +27,8 @@ only gets the error body.
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from nrm.idempotency import HEADER, REPLAYED_HEADER
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -56,6 +59,35 @@ DESCRIPTIONS = {
     "410": "The person's personal data has been erased.",
 }
 UNSAFE = {"post", "put", "patch", "delete"}
+
+_DESCRIPTION = (
+    "Optional. A retry of this request with the same key and the same body "
+    f"gets the first answer again (with the header `{REPLAYED_HEADER}: true`) "
+    "and has no second effect; the same key with another body is a 422. Keys "
+    "are per user, 1-255 printable ASCII characters (e.g. a UUID), and expire "
+    "after 24 hours."
+)
+
+
+def document_idempotency(result, generator, request, public):
+    """Every POST accepts the Idempotency-Key header and may answer 422."""
+    for path_item in result.get("paths", {}).values():
+        operation = path_item.get("post")
+        if operation is None:
+            continue
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": HEADER,
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": _DESCRIPTION,
+            }
+        )
+        operation.setdefault("responses", {}).setdefault(
+            "422", {"description": f"The {HEADER} was used for another request."}
+        )
+    return result
 
 
 class AutoSchema(SpectacularAutoSchema):

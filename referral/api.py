@@ -21,7 +21,7 @@ C = Capability
 
 def _case_detail(
     request, case: Case, *, with_person: bool = False,
-    possible_duplicates: int | None = None,
+    duplicate_review: str | None = None,
 ) -> dict:  # fmt: skip
     """The case as this user may see it. Personal data only on request (the
     detail endpoint), through the audited read, for a role that may read it;
@@ -34,7 +34,7 @@ def _case_detail(
     context = {
         "person": person,
         "deadlines": deadlines,
-        "possible_duplicates": possible_duplicates,
+        "duplicate_review": duplicate_review,
     }
     return s.CaseDetailSerializer(case, context=context).data
 
@@ -61,9 +61,12 @@ class CaseListCreateApi(Api):
             is_child=presumed_child, **data,
         )  # fmt: skip
         case = policy.get_visible_case(request.user, registration.case.pk)
+        # Whether a supervisor will review a possible duplicate; nothing about
+        # the matches (referral/duplicates.py).
         body = _case_detail(
-            request, case, possible_duplicates=registration.possible_duplicates
-        )
+            request, case,
+            duplicate_review="pending" if registration.duplicate_review else None,
+        )  # fmt: skip
         return Response(body, status=status.HTTP_201_CREATED)
 
 

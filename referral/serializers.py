@@ -206,7 +206,7 @@ class CaseDetailSerializer(CaseListSerializer):
     # audited read (services.person_read), never from the model here.
     deadlines = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
-    possible_duplicates = serializers.SerializerMethodField()
+    duplicate_review = serializers.SerializerMethodField()
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case) -> list[dict]:
@@ -217,9 +217,11 @@ class CaseDetailSerializer(CaseListSerializer):
         person = self.context.get("person")
         return PersonSerializer(person).data if person is not None else None
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=0))
-    def get_possible_duplicates(self, case) -> int | None:
-        return self.context.get("possible_duplicates")
+    @extend_schema_field(serializers.ChoiceField(choices=["pending"], allow_null=True))
+    def get_duplicate_review(self, case) -> str | None:
+        """On a registration's answer: "pending" when a supervisor will review
+        a possible duplicate; nothing about the matches."""
+        return self.context.get("duplicate_review")
 
 
 # Screening

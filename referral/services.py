@@ -27,6 +27,7 @@ from nrm.roles import Capability, Role
 from nrm.selectors import active_profile, pathway_services
 from referral import persons, policy, selectors, workflow
 from referral.deadlines import add_working_days, end_of_day
+from referral.duplicates import duplicate_check
 from referral.models import (
     AnonymousNotification,
     BestInterestsAssessment,
@@ -40,12 +41,14 @@ from referral.models import (
     Decision,
     DecisionKind,
     DeclineReason,
+    DuplicateReview,
     GuardianAppointment,
     Referral,
     ReferralState,
     Screening,
     SuspendReason,
 )
+from referral.statistics import milestones
 
 C = Capability
 
@@ -134,7 +137,9 @@ def _organisation(organisation_id: object) -> Organisation | None:
 @dataclass(frozen=True)
 class Registration:
     case: Case
-    possible_duplicates: int
+    # Opened when the person may be registered already: the officer is told
+    # only that a supervisor will review it (referral/duplicates.py).
+    duplicate_review: DuplicateReview | None
 
 
 @transaction.atomic
@@ -190,9 +195,13 @@ def case_register(
         _refer_child_to_protection(case, actor=actor, now=now)
     _event(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
-        obj=person, extra={"possible_duplicates": len(duplicates)},
+        obj=person,
     )  # fmt: skip
-    return Registration(case=case, possible_duplicates=len(duplicates))
+    review = duplicate_check(
+        case=case, matches=duplicates, actor=actor, membership=membership
+    )
+    milestones.sync(case.pk)
+    return Registration(case=case, duplicate_review=review)
 
 
 @dataclass(frozen=True)
@@ -267,6 +276,7 @@ def screening_record(
         case, actor=actor, membership=membership, from_state=from_state,
         name="record_screening", reason_code=result.outcome,
     )  # fmt: skip
+    milestones.sync(case.pk)
     child_referral, warnings = None, []
     if case.person.is_child:
         # Sent at registration already, as a rule; the screening reports it.
@@ -511,6 +521,7 @@ def referral_send(
             case, actor=actor, membership=membership, from_state=from_state,
             name="send_identification_referral",
         )  # fmt: skip
+        milestones.sync(case.pk)
     return referral
 
 
@@ -567,6 +578,7 @@ def referral_accept(*, actor: User, referral_id: object) -> Referral:
         "referral.accepted", organisation=referral.from_organisation,
         referral_id=referral.pk,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 
@@ -652,6 +664,7 @@ def referral_decline(*, actor: User, referral_id: object, reason: str) -> Referr
         "referral.declined", organisation=referral.from_organisation,
         referral_id=referral.pk, reason=reason,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 
@@ -838,6 +851,7 @@ def decision_take(
         "decision.taken", organisation=case.organisation, decision_id=decision.pk,
         decision_kind=kind, outcome=outcome,
     )  # fmt: skip
+    milestones.sync(case.pk)
     return decision
 
 
@@ -977,6 +991,7 @@ def case_transfer(
         case, actor=actor, membership=membership, from_state=from_state,
         name="transfer", extra={"country": country},
     )  # fmt: skip
+    milestones.sync(case.pk)
     return referral
 
 

@@ -28,11 +28,18 @@ from referral.models.case import (
     SuspendReason,
     Urgency,
 )
+from referral.models.duplicates import DuplicateOutcome, DuplicateReview
 from referral.models.person import (
     CITIZENSHIP_STATELESS,
     CITIZENSHIP_UNKNOWN,
     DataKey,
     Person,
+)
+from referral.models.statistics import (
+    Milestone,
+    MilestoneKind,
+    ReleaseCounts,
+    StatisticsRelease,
 )
 
 __all__ = [
@@ -55,6 +62,8 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "DeclineReason",
+    "DuplicateOutcome",
+    "DuplicateReview",
     "GuardianAppointment",
     "ReceptionStage",
     "Referral",
@@ -66,4 +75,8 @@ __all__ = [
     "CITIZENSHIP_UNKNOWN",
     "DataKey",
     "Person",
+    "Milestone",
+    "MilestoneKind",
+    "ReleaseCounts",
+    "StatisticsRelease",
 ]
