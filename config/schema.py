@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
-from nrm.idempotency import HEADER, REPLAYED_HEADER
+from nrm.idempotency import HEADER, KEY_PATTERN, REPLAYED_HEADER
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -80,7 +80,12 @@ def document_idempotency(result, generator, request, public):
                 "in": "header",
                 "name": HEADER,
                 "required": False,
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 255,
+                    "pattern": KEY_PATTERN,
+                },
                 "description": _DESCRIPTION,
             }
         )
