@@ -70,6 +70,8 @@ def _config(
         {
             "workers": 1,
             "seed": 20261130,
+            # No state kept between runs (nor files left in the work tree).
+            "cache": {"enabled": False},
             "headers": {"Authorization": f"Token {token}"},
             # Text never holds a NUL character (PostgreSQL cannot store one):
             # the API refuses it, so the fuzzer does not send it.
