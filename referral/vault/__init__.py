@@ -8,6 +8,7 @@ Modules, one per concern (only `cipher` imports `cryptography`):
     datakeys    each person's data key (issue, open, re-wrap, destroy), sealed text
     field       SealedField, the model field sealed under its subject's key
     blindindex  name normalisation and the keyed blind index
+    sealedfile  passphrase-sealed files: backup archives and the key export
 
 Import the public names from `referral.vault` itself.
 
@@ -74,6 +75,8 @@ Operations
       resumable; `--retire` then drops KEKs no data key uses from the file.
       Crypto-shredding reaches backups only once the KEKs that wrapped the
       destroyed keys in those backups are retired: rotate regularly.
+    - `manage.py backup` / `restore`: the archive and the key export are
+      sealed under passphrases (`sealedfile`; the export is `keyfile`'s).
 """
 
 from referral.vault.blindindex import blind_index, identity_string, normalise_name
@@ -104,8 +107,11 @@ from referral.vault.keyfile import (
     add_kek,
     check_vault_keys,
     create_key_file,
+    current_key_set,
     ensure_demo_keys,
     ensure_key_file,
+    export_key_set,
+    import_key_set,
     keyring,
     new_kek_id,
     new_key_set,
@@ -114,8 +120,37 @@ from referral.vault.keyfile import (
     reload_keys,
     remove_keks,
 )
+from referral.vault.sealedfile import (
+    CHUNK_BYTES,
+    MIN_PASSPHRASE,
+    PURPOSE_ARCHIVE,
+    PURPOSE_KEY_EXPORT,
+    SALT_BYTES,
+    SCRYPT_LOG2_N,
+    SCRYPT_P,
+    SCRYPT_R,
+    SEALED_FILE_MAGIC,
+    derive_passphrase_key,
+    open_stream,
+    seal_stream,
+)
 
 __all__ = [
+    "CHUNK_BYTES",
+    "MIN_PASSPHRASE",
+    "PURPOSE_ARCHIVE",
+    "PURPOSE_KEY_EXPORT",
+    "SALT_BYTES",
+    "SCRYPT_LOG2_N",
+    "SCRYPT_P",
+    "SCRYPT_R",
+    "SEALED_FILE_MAGIC",
+    "current_key_set",
+    "derive_passphrase_key",
+    "export_key_set",
+    "import_key_set",
+    "open_stream",
+    "seal_stream",
     "FORMAT_V1",
     "KEY_BYTES",
     "KEY_FILE_FORMAT",

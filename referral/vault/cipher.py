@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from referral.vault.errors import VaultError
 
@@ -36,6 +37,21 @@ def cipher_for(key: bytes) -> Aead:
 def new_key() -> bytes:
     """A fresh random 256-bit key."""
     return secrets.token_bytes(KEY_BYTES)
+
+
+def scrypt_key(secret: bytes, salt: bytes, *, log2_n: int, r: int, p: int) -> bytes:
+    """A 256-bit key derived from a secret (a passphrase's bytes) by scrypt."""
+    kdf = Scrypt(salt=salt, length=KEY_BYTES, n=1 << log2_n, r=r, p=p)
+    return kdf.derive(secret)
+
+
+def decrypt_or_none(aead: Aead, nonce: bytes, data: bytes, aad: bytes) -> bytes | None:
+    """The plaintext, or None when the tag does not verify (wrong key, or the
+    ciphertext, nonce or associated data altered)."""
+    try:
+        return aead.decrypt(nonce, data, aad)
+    except InvalidTag:
+        return None
 
 
 def _header(key_id: str) -> bytes:

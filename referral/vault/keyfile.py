@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import io
 import json
 import os
 import secrets
@@ -19,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from django.conf import settings
 from django.core import checks
@@ -28,6 +29,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from referral.vault.cipher import KEY_BYTES, KEY_ID, Aead, cipher_for, new_key
+from referral.vault.sealedfile import PURPOSE_KEY_EXPORT, open_stream, seal_stream
 
 KEY_FILE_FORMAT = "nrm-vault-keys/1"
 
@@ -328,3 +330,39 @@ def check_vault_keys(
             )
         ]
     return []
+
+
+# The key set's export (a passphrase-sealed file, for backups)
+
+
+def current_key_set() -> dict:
+    """The key set in use (from VAULT_KEY_FILE or VAULT_KEYS), validated."""
+    source, value = _key_source()
+    data = (
+        _parse_json(value, source) if source == "VAULT_KEYS" else read_key_file(value)
+    )
+    parse_key_set(data, source=source)
+    return data
+
+
+def export_key_set(target: BinaryIO, *, passphrase: str) -> dict:
+    """Seal the key set in use into `target`; a summary without key bytes."""
+    data = current_key_set()
+    encoded = json.dumps(data, sort_keys=True).encode("utf-8")
+    seal_stream(
+        io.BytesIO(encoded), target, passphrase=passphrase,
+        purpose=PURPOSE_KEY_EXPORT,
+    )  # fmt: skip
+    return {"active": data["active"], "kek_ids": sorted(data["keys"])}
+
+
+def import_key_set(source: BinaryIO, path: Path | str, *, passphrase: str) -> dict:
+    """Open a key export and write it as a new key file (mode 0600; never over
+    an existing file); a summary without key bytes."""
+    opened = io.BytesIO()
+    open_stream(source, opened, passphrase=passphrase, purpose=PURPOSE_KEY_EXPORT)
+    data = _parse_json(opened.getvalue().decode("utf-8"), "the key export")
+    parse_key_set(data, source="the key export")
+    if not _write_new_file(Path(path), data, exclusive=True):
+        raise ImproperlyConfigured("The key file to restore into already exists.")
+    return {"active": data["active"], "kek_ids": sorted(data["keys"])}
