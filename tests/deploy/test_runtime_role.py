@@ -12,7 +12,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from tests.deploy.support import ROOT
-from tests.support.journeys import (
+from tests.referral.test_journeys import (
     test_adult_labour_case_from_registration_to_recognition_and_closure as journey,
 )
 from tests.support.mechanism import Mechanism
