@@ -7,4 +7,4 @@ test:  ## set up and run the whole test suite on PostgreSQL, lint included
 	scripts/test.sh
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache

@@ -26,7 +26,7 @@ def main() -> None:
     from nrm.demo import load_directory
     from nrm.models import Organisation, User
     from referral import services
-    from tests.referral.conftest import person_payload, presumed_adult_codes
+    from tests.support.mechanism import person_payload, presumed_adult_codes
 
     load_directory()
     reception = User.objects.get(username="reception")

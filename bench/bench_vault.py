@@ -31,6 +31,7 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 from referral import persons, vault  # noqa: E402
 from referral.models import Person  # noqa: E402
+from referral.vault import datakeys  # noqa: E402
 
 NAME = "Synthia Benchmarkova"
 NOTES = "synthetic free text " * 50  # 1,000 characters
@@ -70,7 +71,7 @@ def bench_fields(person: Person) -> None:
     for label, name, value in (("name, 20 chars", "given_names", NAME),
                                ("notes, 1,000 chars", "notes", NOTES)):  # fmt: skip
         field = Person._meta.get_field(name)
-        state = vault._state(person)
+        state = datakeys.state_of(person)
 
         def seal(field=field, value=value):
             field.set_value(person, value)
@@ -121,7 +122,7 @@ def bench_save(number: int = 500) -> None:
         people = []
         for _ in range(number):
             person = Person(sex="female", age_group="25-34", citizenship="AL")
-            vault._state(person).key = vault._state(template).key
+            datakeys.state_of(person).key = datakeys.state_of(template).key
             for name in SEALED:
                 setattr(person, name, fields(1).get(name))
             people.append(person)

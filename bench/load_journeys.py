@@ -38,7 +38,7 @@ def prepare(caseload: int) -> dict:
     from nrm.demo import load_directory
     from nrm.models import Organisation, User
     from referral.models import Case
-    from tests.referral.conftest import presumed_adult_codes
+    from tests.support.mechanism import presumed_adult_codes
 
     load_directory()
     call_command("generate_caseload", count=caseload, verbosity=0)

@@ -12,13 +12,14 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from django_fsm import ConcurrentTransition
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from nrm.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 
 logger = logging.getLogger("nrm.api")
 
@@ -70,3 +71,12 @@ def exception_handler(exc, context):
         )
         response.data = _body(code, str(detail or exc), None)
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 (`handler404`): under /api/ the error contract's JSON
+    body, as for every other API error (a malformed id in a path matches no
+    route); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body("not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)

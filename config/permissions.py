@@ -1,36 +1,4 @@
-"""DRF permission classes. What a signed-in user may do to an object is the
-access policy's answer (referral/policy.py); these only gate the door."""
+"""Moved to `core.permissions` (apps must not import `config`). This alias
+keeps older imports working; import from `core.permissions`."""
 
-from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
-
-from nrm.auth import is_signed_in
-
-
-class DenyAll(BasePermission):
-    """The default: a view that states no policy serves nobody."""
-
-    def has_permission(self, request, view) -> bool:
-        return False
-
-
-class IsSignedIn(BasePermission):
-    """Signed in, active, and verified by a one-time password when any of the
-    user's roles reads personal data (a verified session, or an API token
-    issued after the one-time password); see nrm/auth.py. What each may do is
-    then the policy's answer."""
-
-    message = _("Sign in with your one-time password to use this.")
-
-    def has_permission(self, request, view) -> bool:
-        return is_signed_in(request.user)
-
-
-class HoldsApiToken(BasePermission):
-    """The request carries a valid API token of an active user (to revoke it)."""
-
-    def has_permission(self, request, view) -> bool:
-        from knox.models import AuthToken
-
-        user = request.user
-        return isinstance(request.auth, AuthToken) and bool(user and user.is_active)
+from core.permissions import DenyAll, HoldsApiToken, IsSignedIn  # noqa: F401

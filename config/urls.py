@@ -14,6 +14,8 @@ api_v1 = [
     *referral_api,
 ]
 
+handler404 = "config.api.page_not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

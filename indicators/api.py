@@ -3,22 +3,25 @@ indicators without storing anything. Any signed-in, active user."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from config.permissions import IsSignedIn
+from core.api import Api as BaseApi
+from core.errors import InvalidInput, NotVisible
+from core.serializers import QuerySerializer
 from indicators import assessment, presenters
 from indicators import catalogue as catalogues
 from indicators import serializers as s
-from nrm.errors import InvalidInput, NotVisible
 
-LANG = OpenApiParameter(
-    "lang",
-    str,
-    description="Language of the texts (e.g. en, ru, el); else Accept-Language; "
-    "English when the catalogue lacks it.",
-)
+
+class LanguageQuery(QuerySerializer):
+    lang = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="Language of the texts (e.g. en, ru, el); else Accept-Language; "
+        "English when the catalogue lacks it.",
+    )
 
 
 def _accepted(header: str) -> list[str]:
@@ -40,7 +43,7 @@ def _accepted(header: str) -> list[str]:
 def _language(request, catalogue: catalogues.Catalogue) -> str:
     """?lang= first, then Accept-Language (any language the catalogue has,
     not only the site's), then the request's language; else English."""
-    requested = request.query_params.get("lang")
+    requested = LanguageQuery.parse(request).get("lang")
     if requested:
         return catalogue.language(requested)
     for tag in _accepted(request.headers.get("Accept-Language", "")):
@@ -57,14 +60,14 @@ def _get_catalogue(catalogue_id: str) -> catalogues.Catalogue:
         raise NotVisible("No indicator catalogue with this id.") from None
 
 
-class Api(APIView):
-    permission_classes = [IsSignedIn]
+class Api(BaseApi):
+    pagination_class = None  # a few catalogues: never paged
+    query_serializer = LanguageQuery
 
 
 class IndicatorCatalogueListApi(Api):
     @extend_schema(
         operation_id="indicator_catalogues_list",
-        parameters=[LANG],
         responses=s.CatalogueSummarySerializer(many=True),
     )
     def get(self, request):
@@ -78,7 +81,6 @@ class IndicatorCatalogueListApi(Api):
 class IndicatorCatalogueDetailApi(Api):
     @extend_schema(
         operation_id="indicator_catalogues_retrieve",
-        parameters=[LANG],
         responses=s.CatalogueDetailSerializer,
     )
     def get(self, request, catalogue_id: str):

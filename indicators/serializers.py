@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
 from indicators.assessment import Outcome
 from indicators.catalogue import PERSONS, STRENGTHS
 
 MAX_CODES = 500
 
 
-class AssessInputSerializer(serializers.Serializer):
+class AssessInputSerializer(StrictSerializer):
     codes = serializers.ListField(
         child=serializers.CharField(max_length=100),
         allow_empty=True,

@@ -19,9 +19,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import HoldsApiToken, IsSignedIn
+from core.errors import Forbidden, NotAuthenticated
+from core.permissions import HoldsApiToken, IsSignedIn
+from core.serializers import ErrorSerializer, StrictSerializer
 from nrm import auth
-from nrm.errors import Forbidden, InvalidInput
 from nrm.forms import INVALID_SIGN_IN
 from nrm.selectors import active_memberships
 
@@ -45,7 +46,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         )
 
 
-class TokenIssueInput(serializers.Serializer):
+class TokenIssueInput(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
     otp_token = serializers.CharField(max_length=12, required=False, allow_blank=True)
@@ -78,7 +79,15 @@ class TokenIssueApi(APIView):
     authentication_classes: tuple = ()
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=TokenIssueInput, responses={200: TokenIssueOutput})
+    @extend_schema(
+        request=TokenIssueInput,
+        responses={
+            200: TokenIssueOutput,
+            401: ErrorSerializer,  # wrong or missing credentials or password
+            403: ErrorSerializer,  # one-time passwords not set up yet
+            429: ErrorSerializer,  # locked out after failed attempts
+        },
+    )
     def post(self, request):
         data = TokenIssueInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -90,7 +99,7 @@ class TokenIssueApi(APIView):
         )
         if user is None:
             # Locked out: axes' middleware answers 429 instead of this.
-            raise InvalidInput(str(INVALID_SIGN_IN), code="invalid_credentials")
+            raise NotAuthenticated(str(INVALID_SIGN_IN), code="invalid_credentials")
         otp_verified = False
         if auth.second_factor_needed(user):
             if not auth.has_device(user):
@@ -100,12 +109,12 @@ class TokenIssueApi(APIView):
                 )
             token = data.validated_data.get("otp_token", "")
             if not token:
-                raise InvalidInput(
+                raise NotAuthenticated(
                     str(_("Enter the one-time password.")), code="otp_required"
                 )
             device, outcome = auth.verify_second_factor(django_request, user, token)
             if device is None:
-                raise InvalidInput(str(_OTP_MESSAGES[outcome]), code="invalid_otp")
+                raise NotAuthenticated(str(_OTP_MESSAGES[outcome]), code="invalid_otp")
             otp_verified = True
         auth.reset_lockout(django_request, user)
         instance, secret = auth.token_issue(user=user, otp_verified=otp_verified)

@@ -10,7 +10,7 @@ Who needs what
 The gate
     `is_signed_in(user)` is the one answer: authenticated, active, and
     verified by a one-time password where the user's roles need it.
-    `config.permissions.IsSignedIn` (every API view) and
+    `core.permissions.IsSignedIn` (every API view) and
     `staff_login_required` / `StaffLoginRequiredMixin` (every page) ask it. A
     session is verified by django-otp's OTPMiddleware (`user.is_verified()`);
     an API token is verified when it was issued after a one-time password

@@ -40,7 +40,9 @@ from nrm.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+# Printable ASCII without the space; the schema states it (config/schema.py).
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_VALID_KEY = re.compile(KEY_PATTERN)
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

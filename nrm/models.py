@@ -48,7 +48,7 @@ class Organisation(models.Model):
     is_active = models.BooleanField(default=True)
     email = models.EmailField(blank=True, help_text=_("Where notifications go."))
     # Case access is granted to the organisation through this group, never to
-    # individual users (DESIGN.md section 2).
+    # individual users (docs/architecture.md, "Access").
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="organisation", editable=False
     )

@@ -6,29 +6,40 @@ from __future__ import annotations
 import logging
 
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from nrm.models import Organisation, OutboxMessage
 
 logger = logging.getLogger("nrm.outbox")
 
-SUBJECTS = {
-    "referral.received": "New referral in your inbox",
-    "referral.accepted": "Your referral was accepted",
-    "referral.declined": "Your referral was declined",
-    "referral.anonymous_notification": "Anonymous notification received",
-    "deadline.overdue": "A deadline is overdue",
-    "decision.taken": "A decision was taken on a case you referred",
-    "case.transferred": "A transnational referral was sent",
-}
+
+class Notification(models.TextChoices):
+    """Every kind of notification the services send; the label is the
+    subject of its e-mail."""
+
+    REFERRAL_RECEIVED = "referral.received", "New referral in your inbox"
+    REFERRAL_ACCEPTED = "referral.accepted", "Your referral was accepted"
+    REFERRAL_DECLINED = "referral.declined", "Your referral was declined"
+    REFERRAL_WITHDRAWN = "referral.withdrawn", "A referral to you was withdrawn"
+    REFERRAL_EXPIRED = "referral.expired", "A referral to you expired unanswered"
+    ANONYMOUS_NOTIFICATION = (
+        "referral.anonymous_notification",
+        "Anonymous notification received",
+    )
+    DEADLINE_OVERDUE = "deadline.overdue", "A deadline is overdue"
+    DECISION_TAKEN = "decision.taken", "A decision was taken on a case you referred"
 
 
-def enqueue(kind: str, *, organisation: Organisation, **payload) -> OutboxMessage:
-    """Write one notification; payload carries ids and codes only."""
+def enqueue(
+    kind: Notification | str, *, organisation: Organisation, **payload
+) -> OutboxMessage:
+    """Write one notification of a known kind (else ValueError); the payload
+    carries ids and codes only."""
+    kind = Notification(kind)
     clean = {key: str(value) for key, value in payload.items()}
     return OutboxMessage.objects.create(
-        kind=kind, organisation=organisation, payload=clean
+        kind=kind.value, organisation=organisation, payload=clean
     )
 
 
@@ -72,7 +83,7 @@ def _send(message: OutboxMessage) -> None:
     recipient = message.organisation.email
     if not recipient:
         return
-    subject = SUBJECTS.get(message.kind, "Notification")
+    subject = Notification(message.kind).label
     lines = [f"{key}: {value}" for key, value in sorted(message.payload.items())]
     body = "\n".join([subject + ".", "", *lines, "", "Sign in to the service to act."])
     send_mail(subject, body, None, [recipient])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from core.errors import Forbidden
 from nrm import audit
 from nrm.audit import Event
-from nrm.errors import Forbidden
 from nrm.models import Membership, Organisation, User
 from nrm.roles import PERSONAL_DATA_ROLES
 

@@ -4,53 +4,19 @@ policy, calls one service and renders the result; no rules here."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from config.permissions import IsSignedIn
-from nrm.choices import ServiceKind
-from nrm.errors import Forbidden, InvalidInput, NotVisible
+from core.api import Api
+from core.errors import Forbidden, NotVisible
 from nrm.roles import Capability
 from referral import actions, policy, selectors, services
 from referral import serializers as s
-from referral.models import (
-    Case,
-    CaseState,
-    Consent,
-    Decision,
-    ReferralState,
-    Screening,
-)
+from referral.models import Case, Consent, Decision, Screening
 
 C = Capability
-
-
-class Api(APIView):
-    permission_classes = [IsSignedIn]
-
-    def paginate(self, request, queryset, serializer_class, **context):
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        data = serializer_class(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
-
-
-def _choice_param(request, name: str, choices) -> str | None:
-    """A filter from the query string: one of its codes, or 400."""
-    value = request.query_params.get(name) or None
-    if value is not None and value not in choices.values:
-        raise InvalidInput("Unknown filter value.", detail={name: ["Unknown code."]})
-    return value
-
-
-def _bool_param(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value.lower() in {"1", "true", "yes"}
 
 
 def _case_detail(
@@ -74,21 +40,11 @@ def _case_detail(
 
 
 class CaseListCreateApi(Api):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("state", str, description="Filter by state."),
-            OpenApiParameter(
-                "overdue", bool, description="Only cases with overdue work."
-            ),
-        ],
-        responses=s.CaseListSerializer(many=True),
-    )
+    query_serializer = s.CaseListQuery
+
+    @extend_schema(responses=s.CaseListSerializer(many=True))
     def get(self, request):
-        queryset = selectors.case_list(
-            request.user,
-            state=_choice_param(request, "state", CaseState),
-            overdue=_bool_param(request.query_params.get("overdue")),
-        )
+        queryset = selectors.case_list(request.user, **self.query(request))
         return self.paginate(request, queryset, s.CaseListSerializer)
 
     @extend_schema(
@@ -131,6 +87,8 @@ class CaseErasePersonApi(Api):
 
 
 class CaseTransitionListApi(Api):
+    pagination_class = None  # a handful of steps, never paged
+
     @extend_schema(responses=s.ActionSerializer(many=True))
     def get(self, request, case_id):
         case = policy.get_visible_case(request.user, case_id)
@@ -257,29 +215,23 @@ def _referral_body(request, referral) -> dict:
 
 
 class ReferralInboxApi(Api):
-    @extend_schema(
-        parameters=[OpenApiParameter("state", str)],
-        responses=s.ReferralMinimalSerializer(many=True),
-    )
+    query_serializer = s.ReferralListQuery
+
+    @extend_schema(responses=s.ReferralMinimalSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
             raise Forbidden("Your role has no referral inbox.")
-        queryset = selectors.referral_inbox(
-            request.user, state=_choice_param(request, "state", ReferralState)
-        )
+        queryset = selectors.referral_inbox(request.user, **self.query(request))
         # The inbox shows everyone the minimal view; details are on the case.
         return self.paginate(request, queryset, s.ReferralMinimalSerializer)
 
 
 class ReferralOutboxApi(Api):
-    @extend_schema(
-        parameters=[OpenApiParameter("state", str)],
-        responses=s.ReferralSerializer(many=True),
-    )
+    query_serializer = s.ReferralListQuery
+
+    @extend_schema(responses=s.ReferralSerializer(many=True))
     def get(self, request):
-        queryset = selectors.referral_outbox(
-            request.user, state=_choice_param(request, "state", ReferralState)
-        )
+        queryset = selectors.referral_outbox(request.user, **self.query(request))
         return self.paginate(request, queryset, s.ReferralSerializer)
 
 
@@ -357,18 +309,15 @@ class CaseHistoryApi(Api):
 
 
 class DeadlineListApi(Api):
-    @extend_schema(
-        parameters=[OpenApiParameter("overdue", bool)],
-        responses=s.DeadlineSerializer(many=True),
-    )
+    query_serializer = s.DeadlineListQuery
+
+    @extend_schema(responses=s.DeadlineSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.DEADLINES_VIEW):
             raise Forbidden("Your role has no deadline list.")
-        queryset = selectors.deadlines_for(
-            request.user,
-            overdue_only=bool(_bool_param(request.query_params.get("overdue"))),
-        )
-        paginator = LimitOffsetPagination()
+        overdue = self.query(request)["overdue"]
+        queryset = selectors.deadlines_for(request.user, overdue_only=bool(overdue))
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         visible = set(
             policy.visible_cases(request.user)
@@ -384,11 +333,9 @@ class DeadlineListApi(Api):
 class OrganisationListApi(Api):
     """The directory of recipients: names and kinds, no personal data."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("purpose", str)],
-        responses=s.OrganisationRefSerializer(many=True),
-    )
+    query_serializer = s.OrganisationListQuery
+
+    @extend_schema(responses=s.OrganisationRefSerializer(many=True))
     def get(self, request):
-        purpose = _choice_param(request, "purpose", ServiceKind)
-        queryset = selectors.recipients(purpose=purpose)
+        queryset = selectors.recipients(**self.query(request))
         return self.paginate(request, queryset, s.OrganisationRefSerializer)

@@ -9,14 +9,18 @@ from datetime import datetime
 
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from nrm.errors import InvalidInput
+from core.api import Api
+from core.errors import InvalidInput
+from core.serializers import QuerySerializer
+from nrm.audit import Event
 from referral import serializers as s
 from referral import services
-from referral.api import Api
 
 CSV_COLUMNS = [
     "id", "occurred_at", "actor", "organisation", "role", "action", "object_type",
@@ -63,29 +67,46 @@ class CsvRenderer(BaseRenderer):
         return data
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentField(serializers.CharField):
+    """An ISO 8601 moment, or a day (read by `_moment`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+
+class AuditEventQuery(QuerySerializer):
+    organisation = serializers.UUIDField(
+        required=False, help_text="One of your organisations (else your first)."
+    )
+    case = serializers.UUIDField(required=False)
+    user = serializers.UUIDField(required=False)
+    action = serializers.ChoiceField(choices=Event.choices, required=False)
+    since = MomentField(help_text="From this moment (or this day, YYYY-MM-DD).")
+    until = MomentField(help_text="To this moment (or the end of this day).")
+    format = serializers.ChoiceField(
+        choices=["json", "csv"], required=False, help_text="csv: the whole trail."
+    )
+
+
 class AuditEventListApi(Api):
     renderer_classes = [JSONRenderer, CsvRenderer]
+    query_serializer = AuditEventQuery
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("organisation", str),
-            OpenApiParameter("case", str),
-            OpenApiParameter("user", str),
-            OpenApiParameter("action", str),
-            OpenApiParameter("since", str),
-            OpenApiParameter("until", str),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
-        ],
-        responses=s.AuditEventSerializer(many=True),
+        responses={
+            (200, "application/json"): s.AuditEventSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
     )
     def get(self, request):
-        params = request.query_params
+        params = self.query(request)
         membership, queryset = services.audit_trail_read(
             actor=request.user,
             organisation_id=params.get("organisation"),
-            case_id=params.get("case") or None,
-            user_id=params.get("user") or None,
-            action=params.get("action") or None,
+            case_id=params.get("case"),
+            user_id=params.get("user"),
+            action=params.get("action"),
             since=_moment(params.get("since"), "since"),
             until=_moment(params.get("until"), "until", end=True),
             export=request.accepted_renderer.format == "csv",

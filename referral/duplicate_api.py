@@ -4,14 +4,15 @@ audited read), and its resolution (referral/duplicates.py)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.api import Api
+from core.serializers import QuerySerializer, StrictSerializer
 from referral import duplicates
-from referral.api import Api
-from referral.models import DuplicateOutcome
-from referral.serializers import OrganisationRefSerializer, StrictSerializer
+from referral.models import CaseState, DuplicateOutcome
+from referral.serializers import OrganisationRefSerializer, code, moment
 
 
 class DuplicateReviewSerializer(serializers.Serializer):
@@ -19,8 +20,8 @@ class DuplicateReviewSerializer(serializers.Serializer):
     case_id = serializers.UUIDField(read_only=True)
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     opened_at = serializers.DateTimeField(read_only=True)
-    resolved_at = serializers.DateTimeField(read_only=True)
-    outcome = serializers.CharField(read_only=True)
+    resolved_at = moment()
+    outcome = code(DuplicateOutcome.choices, allow_blank=True)
 
 
 class DuplicateMatchSerializer(serializers.Serializer):
@@ -32,8 +33,9 @@ class DuplicateMatchSerializer(serializers.Serializer):
     case_reference = serializers.CharField(source="reference", read_only=True)
     organisation = OrganisationRefSerializer(read_only=True)
     registered_at = serializers.DateTimeField(read_only=True)
-    state = serializers.CharField(read_only=True)
+    state = code(CaseState.choices)
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_case_id(self, case) -> str | None:
         return str(case.pk) if case.visible_to_reviewer else None
 
@@ -46,15 +48,18 @@ class DuplicateResolveSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=DuplicateOutcome.choices)
 
 
-class DuplicateReviewListApi(Api):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("open", bool, description="Only unresolved (default).")
-        ],
-        responses=DuplicateReviewSerializer(many=True),
+class DuplicateReviewQuery(QuerySerializer):
+    open = serializers.BooleanField(
+        required=False, default=True, help_text="Only unresolved (default)."
     )
+
+
+class DuplicateReviewListApi(Api):
+    query_serializer = DuplicateReviewQuery
+
+    @extend_schema(responses=DuplicateReviewSerializer(many=True))
     def get(self, request):
-        open_only = request.query_params.get("open", "true").lower() != "false"
+        open_only = self.query(request)["open"]
         queryset = duplicates.duplicate_review_list(request.user, open_only=open_only)
         return self.paginate(request, queryset, DuplicateReviewSerializer)
 

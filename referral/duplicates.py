@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.errors import Conflict
 from nrm import audit
 from nrm.audit import Event
-from nrm.errors import Conflict
 from nrm.models import Membership, User
 from referral import policy, workflow
 from referral.models import Case, DuplicateOutcome, DuplicateReview

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import NotVisible
 from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
-from nrm.errors import NotVisible
 from referral import vault
 from referral.models import DataKey, Person
 from referral.vault import PersonErased, SealedField

@@ -3,34 +3,71 @@ check types and choices; the services decide."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from nrm.choices import AgeGroup, ExploitationForm, ServiceKind, Sex
+from core.serializers import OptionalBooleanField, QuerySerializer, StrictSerializer
+from indicators.assessment import Outcome
+from nrm.audit import Event
+from nrm.choices import AgeGroup, ExploitationForm, OrganisationKind, ServiceKind, Sex
+from nrm.roles import Role
 from referral.models import (
     AsylumStatus,
     BestInterestsRecommendation,
+    CaseState,
     CloseReason,
+    ConsentGiver,
+    DeadlineKind,
     DecisionKind,
     DeclineReason,
     ReceptionStage,
+    ReferralState,
     SuspendReason,
     Urgency,
 )
 
 TEXT = {"required": False, "allow_blank": True, "default": ""}
+DEADLINE_STATUSES = ["open", "overdue", "met", "met_late", "cancelled"]
+OUTCOMES = [o.value for o in Outcome]
+# An audit event's from and to states: a case's or a referral's.
+STATES = sorted({*CaseState.values, *ReferralState.values})
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, so a client writing a read-only field
-    (state, organisation, ids) is told so instead of silently ignored."""
+def code(choices, **kwargs) -> serializers.ChoiceField:
+    """A read-only code field: documented with its enum (a blank value where
+    the column may be blank, `allow_blank=True`)."""
+    return serializers.ChoiceField(choices=choices, read_only=True, **kwargs)
 
-    def validate(self, attrs):
-        unknown = set(self.initial_data or {}) - set(self.fields)
-        if isinstance(self.initial_data, dict) and unknown:
-            raise serializers.ValidationError(
-                {key: ["Unknown or read-only field."] for key in sorted(unknown)}
-            )
-        return attrs
+
+def moment(**kwargs) -> serializers.DateTimeField:
+    """A read-only date-time that is null until the event happens."""
+    return serializers.DateTimeField(read_only=True, allow_null=True, **kwargs)
+
+
+# Query parameters
+
+
+class CaseListQuery(QuerySerializer):
+    state = serializers.ChoiceField(
+        choices=CaseState.choices, required=False, help_text="Filter by state."
+    )
+    overdue = OptionalBooleanField(help_text="Only cases with overdue work.")
+
+
+class ReferralListQuery(QuerySerializer):
+    state = serializers.ChoiceField(choices=ReferralState.choices, required=False)
+
+
+class DeadlineListQuery(QuerySerializer):
+    overdue = OptionalBooleanField(help_text="Only overdue deadlines.")
+
+
+class OrganisationListQuery(QuerySerializer):
+    purpose = serializers.ChoiceField(
+        choices=ServiceKind.choices,
+        required=False,
+        help_text="Only organisations offering this service.",
+    )
 
 
 class LanguageCodeField(serializers.RegexField):
@@ -81,26 +118,29 @@ class CaseCreateSerializer(StrictSerializer):
 class OrganisationRefSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
-    kind = serializers.CharField(read_only=True)
+    kind = code(OrganisationKind.choices)
 
 
 class CaseListSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     reference = serializers.CharField(read_only=True)
-    state = serializers.CharField(read_only=True)
+    state = code(CaseState.choices)
     organisation = OrganisationRefSerializer(read_only=True)
     region = serializers.CharField(read_only=True)
-    reception_stage = serializers.CharField(read_only=True)
+    reception_stage = code(ReceptionStage.choices)
     is_child = serializers.BooleanField(source="person.is_child", read_only=True)
-    age_group = serializers.CharField(source="person.age_group", read_only=True)
-    sex = serializers.CharField(source="person.sex", read_only=True)
+    age_group = code(AgeGroup.choices, source="person.age_group")
+    sex = code(Sex.choices, source="person.sex")
     citizenship = serializers.CharField(source="person.citizenship", read_only=True)
     exploitation_forms = serializers.SerializerMethodField()
-    latest_outcome = serializers.CharField(read_only=True)
+    latest_outcome = code(OUTCOMES, allow_blank=True)
     registered_at = serializers.DateTimeField(read_only=True)
     state_changed_at = serializers.DateTimeField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True, default=False)
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(ExploitationForm.choices))
+    )
     def get_exploitation_forms(self, case) -> list[str]:
         return [row.form for row in case.forms.all()]
 
@@ -111,19 +151,21 @@ class DeadlineSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     case_id = serializers.SerializerMethodField()
-    kind = serializers.CharField(read_only=True)
+    kind = code(DeadlineKind.choices)
     organisation = OrganisationRefSerializer(read_only=True)
     due_at = serializers.DateTimeField(read_only=True)
-    met_at = serializers.DateTimeField(read_only=True)
-    cancelled_at = serializers.DateTimeField(read_only=True)
+    met_at = moment()
+    cancelled_at = moment()
     status = serializers.SerializerMethodField()
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_case_id(self, deadline) -> str | None:
         visible = self.context.get("visible_case_ids")
         if visible is not None and deadline.case_id not in visible:
             return None
         return str(deadline.case_id)
 
+    @extend_schema_field(serializers.ChoiceField(choices=DEADLINE_STATUSES))
     def get_status(self, deadline) -> str:
         from django.utils import timezone
 
@@ -137,7 +179,9 @@ class PersonSerializer(serializers.Serializer):
     given_names = serializers.CharField(read_only=True, required=False)
     family_name = serializers.CharField(read_only=True, required=False)
     aliases = serializers.CharField(read_only=True, required=False)
-    date_of_birth = serializers.DateField(read_only=True, required=False)
+    date_of_birth = serializers.DateField(
+        read_only=True, required=False, allow_null=True
+    )
     place_of_birth = serializers.CharField(read_only=True, required=False)
     contact_details = serializers.CharField(read_only=True, required=False)
     identity_documents = serializers.CharField(read_only=True, required=False)
@@ -146,31 +190,34 @@ class PersonSerializer(serializers.Serializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     language = serializers.CharField(read_only=True)
-    asylum_status = serializers.CharField(read_only=True)
-    state_before_suspension = serializers.CharField(read_only=True)
-    first_screened_at = serializers.DateTimeField(read_only=True)
-    referred_at = serializers.DateTimeField(read_only=True)
-    assessment_started_at = serializers.DateTimeField(read_only=True)
-    rg_decided_at = serializers.DateTimeField(read_only=True)
-    recovery_ends_on = serializers.DateField(read_only=True)
-    cg_decided_at = serializers.DateTimeField(read_only=True)
-    transferred_at = serializers.DateTimeField(read_only=True)
+    asylum_status = code(AsylumStatus.choices)
+    state_before_suspension = code(CaseState.choices, allow_blank=True)
+    first_screened_at = moment()
+    referred_at = moment()
+    assessment_started_at = moment()
+    rg_decided_at = moment()
+    recovery_ends_on = serializers.DateField(read_only=True, allow_null=True)
+    cg_decided_at = moment()
+    transferred_at = moment()
     transfer_country = serializers.CharField(read_only=True)
-    closed_at = serializers.DateTimeField(read_only=True)
-    close_reason = serializers.CharField(read_only=True)
+    closed_at = moment()
+    close_reason = code(CloseReason.choices, allow_blank=True)
     # Both come from the view's context: the person only ever through the
     # audited read (services.person_read), never from the model here.
     deadlines = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
     duplicate_review = serializers.SerializerMethodField()
 
+    @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case) -> list[dict]:
         return DeadlineSerializer(self.context.get("deadlines", []), many=True).data
 
+    @extend_schema_field(PersonSerializer(allow_null=True))
     def get_person(self, case) -> dict | None:
         person = self.context.get("person")
         return PersonSerializer(person).data if person is not None else None
 
+    @extend_schema_field(serializers.ChoiceField(choices=["pending"], allow_null=True))
     def get_duplicate_review(self, case) -> str | None:
         """On a registration's answer: "pending" when a supervisor will review
         a possible duplicate; nothing about the matches."""
@@ -195,7 +242,7 @@ class ScreeningSerializer(serializers.Serializer):
     indicator_codes = serializers.ListField(
         child=serializers.CharField(), read_only=True
     )
-    outcome = serializers.CharField(read_only=True)
+    outcome = code(OUTCOMES)
     assessment = serializers.JSONField(read_only=True)
     interpreter_language = serializers.CharField(read_only=True)
     screened_at = serializers.DateTimeField(read_only=True)
@@ -218,13 +265,13 @@ class ConsentSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     case_id = serializers.UUIDField(read_only=True)
     to_organisation = OrganisationRefSerializer(read_only=True)
-    purpose = serializers.CharField(read_only=True)
+    purpose = code(ServiceKind.choices)
     given = serializers.BooleanField(read_only=True)
-    given_by = serializers.CharField(read_only=True)
+    given_by = code(ConsentGiver.choices)
     language = serializers.CharField(read_only=True)
     interpreter_used = serializers.BooleanField(read_only=True)
     recorded_at = serializers.DateTimeField(read_only=True)
-    withdrawn_at = serializers.DateTimeField(read_only=True)
+    withdrawn_at = moment()
     is_effective = serializers.BooleanField(read_only=True)
 
 
@@ -250,14 +297,14 @@ class ReferralSerializer(serializers.Serializer):
     case_id = serializers.UUIDField(read_only=True)
     from_organisation = OrganisationRefSerializer(read_only=True)
     to_organisation = OrganisationRefSerializer(read_only=True)
-    purpose = serializers.CharField(read_only=True)
-    urgency = serializers.CharField(read_only=True)
-    state = serializers.CharField(read_only=True)
+    purpose = code(ServiceKind.choices)
+    urgency = code(Urgency.choices)
+    state = code(ReferralState.choices)
     sent_at = serializers.DateTimeField(read_only=True)
-    answer_due_at = serializers.DateTimeField(read_only=True)
-    answered_at = serializers.DateTimeField(read_only=True)
-    decline_reason = serializers.CharField(read_only=True)
-    completed_at = serializers.DateTimeField(read_only=True)
+    answer_due_at = moment()
+    answered_at = moment()
+    decline_reason = code(DeclineReason.choices, allow_blank=True)
+    completed_at = moment()
 
 
 class ReferralMinimalSerializer(serializers.Serializer):
@@ -266,25 +313,25 @@ class ReferralMinimalSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     from_organisation = OrganisationRefSerializer(read_only=True)
-    purpose = serializers.CharField(read_only=True)
-    urgency = serializers.CharField(read_only=True)
-    state = serializers.CharField(read_only=True)
+    purpose = code(ServiceKind.choices)
+    urgency = code(Urgency.choices)
+    state = code(ReferralState.choices)
     sent_at = serializers.DateTimeField(read_only=True)
-    answer_due_at = serializers.DateTimeField(read_only=True)
-    age_group = serializers.CharField(source="case.person.age_group", read_only=True)
+    answer_due_at = moment()
+    age_group = code(AgeGroup.choices, source="case.person.age_group")
     is_child = serializers.BooleanField(source="case.person.is_child", read_only=True)
-    sex = serializers.CharField(source="case.person.sex", read_only=True)
+    sex = code(Sex.choices, source="case.person.sex")
     language = serializers.CharField(source="case.language", read_only=True)
 
 
 class AnonymousNotificationSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     from_organisation = OrganisationRefSerializer(read_only=True)
-    sex = serializers.CharField(read_only=True)
-    age_group = serializers.CharField(read_only=True)
+    sex = code(Sex.choices)
+    age_group = code(AgeGroup.choices)
     citizenship = serializers.CharField(read_only=True)
     exploitation_forms = serializers.ListField(
-        child=serializers.CharField(), read_only=True
+        child=serializers.ChoiceField(choices=ExploitationForm.choices), read_only=True
     )
     sent_at = serializers.DateTimeField(read_only=True)
 
@@ -302,12 +349,12 @@ class DecisionCreateSerializer(StrictSerializer):
 class DecisionSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     case_id = serializers.UUIDField(read_only=True)
-    kind = serializers.CharField(read_only=True)
+    kind = code(DecisionKind.choices)
     positive = serializers.BooleanField(read_only=True)
     organisation = OrganisationRefSerializer(read_only=True)
     decided_at = serializers.DateTimeField(read_only=True)
     at_person_request = serializers.BooleanField(read_only=True)
-    reconsiders_id = serializers.UUIDField(read_only=True)
+    reconsiders_id = serializers.UUIDField(read_only=True, allow_null=True)
 
 
 # Transition inputs
@@ -365,16 +412,18 @@ class DecisionOnlySerializer(StrictSerializer):
 class AuditEventSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     occurred_at = serializers.DateTimeField(read_only=True)
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
-    organisation = serializers.CharField(
-        source="organisation.name", read_only=True, default=None
+    actor = serializers.CharField(
+        source="actor.username", read_only=True, default=None, allow_null=True
     )
-    role = serializers.CharField(read_only=True)
-    action = serializers.CharField(read_only=True)
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, default=None, allow_null=True
+    )
+    role = code(Role.choices, allow_blank=True)
+    action = code(Event.choices)
     object_type = serializers.CharField(read_only=True)
     object_id = serializers.CharField(read_only=True)
-    from_state = serializers.CharField(read_only=True)
-    to_state = serializers.CharField(read_only=True)
+    from_state = code(STATES, allow_blank=True)
+    to_state = code(STATES, allow_blank=True)
     reason_code = serializers.CharField(read_only=True)
 
 

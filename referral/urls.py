@@ -8,7 +8,7 @@ from referral.views import duplicates as duplicate_views
 from referral.views import subject as subject_views
 
 urlpatterns: list = [
-    # Case work (issue 8): referral/views/.
+    # Case work: referral/views/.
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_register, name="case-new"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),

@@ -29,6 +29,8 @@ fi
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> import contracts (the layering, pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 echo "==> migrations are up to date"
 DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/python manage.py \
   makemigrations --check --dry-run >/dev/null

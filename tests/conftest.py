@@ -26,6 +26,6 @@ def pytest_report_header(config):
 def mechanism(db):
     """The demo directory plus a few extra organisations and staff, with
     API clients signed in through the one-time-password step."""
-    from tests.referral.conftest import Mechanism
+    from tests.support.mechanism import Mechanism
 
     return Mechanism()

@@ -94,6 +94,8 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.integer("CONN_MAX_AGE", 0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nrm.User"
+# Who counts as signed in, for the API's door (core/permissions.py).
+SIGNED_IN_GATE = "nrm.auth.is_signed_in"
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt while its username+IP is locked out.
@@ -219,10 +221,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: every view states its own policy.
-    "DEFAULT_PERMISSION_CLASSES": ["config.permissions.DenyAll"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.DenyAll"],
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -241,9 +243,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of codes, wherever a field carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "referral.models.CaseState",
+        "ReferralStateEnum": "referral.models.ReferralState",
+        "AuditStateEnum": "referral.serializers.STATES",
+        "OutcomeEnum": "referral.serializers.OUTCOMES",
+        "DeadlineKindEnum": "referral.models.DeadlineKind",
+        "DecisionKindEnum": "referral.models.DecisionKind",
+        "OrganisationKindEnum": "nrm.choices.OrganisationKind",
+        "CloseReasonEnum": "referral.models.CloseReason",
+        "SuspendReasonEnum": "referral.models.SuspendReason",
+        "DeclineReasonEnum": "referral.models.DeclineReason",
+        "DuplicateOutcomeEnum": "referral.models.DuplicateOutcome",
+    },
+    # Error answers, documented once for every operation (config/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.document_idempotency",
+        "config.schema.add_error_responses",
     ],
 }
 
@@ -259,7 +277,7 @@ DEFAULT_EXCEPTION_REPORTER = "config.error_reports.PersonalDataExceptionReporter
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.PersonalDataReporterFilter"
 
 # Vault keys: a key file (JSON) or the environment; never the database.
-# See referral/vault.py for the format.
+# See referral/vault/ (its package docstring) for the format.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
 
 INDICATOR_CATALOGUE_DIRS = env.string_list("INDICATOR_CATALOGUE_DIRS")

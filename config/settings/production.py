@@ -23,7 +23,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # The vault's keys: a key file, or its JSON content in VAULT_KEYS (see
-# referral/vault.py). Without them the service does not start.
+# referral/vault/). Without them the service does not start.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
 VAULT_KEYS = env.string("VAULT_KEYS", "")
 VAULT_CREATE_KEY_FILE = False

@@ -1,6 +1,6 @@
 """The person (data subject) and their data key.
 
-Personal values are sealed by the vault (`referral/vault.py`) under the
+Personal values are sealed by the vault (`referral/vault/`) under the
 person's own data key; what statistics need is kept apart, coarse and in
 clear. Create, update and erase people through `referral/persons.py`.
 """

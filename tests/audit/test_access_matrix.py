@@ -35,7 +35,7 @@ from referral.actions import ACTIONS
 from referral.models import Case, Consent, DuplicateReview, Referral
 from referral.statistics import releases
 from referral.statistics.periods import default_period
-from tests.referral.conftest import (
+from tests.support.mechanism import (
     Mechanism,
     child_payload,
     client_for,

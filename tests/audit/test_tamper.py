@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 
 from nrm import audit, audit_keys
 from nrm.models import AuditChainHead, AuditEvent
-from tests.referral.test_journeys import step, to_assessment
+from tests.support.journeys import step, to_assessment
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 
 from nrm.models import AuditEvent
 from referral.models import Case
-from tests.referral.test_journeys import to_assessment, to_referral_pending
+from tests.support.journeys import to_assessment, to_referral_pending
 
 pytestmark = pytest.mark.django_db
 

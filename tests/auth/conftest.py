@@ -9,8 +9,7 @@ from nrm.choices import OrganisationKind
 from nrm.models import Organisation, User
 from nrm.roles import Role
 from tests.support.auth import make_device
-
-PASSWORD = "a-long-synthetic-test-passphrase"  # noqa: S105 - test data
+from tests.support.sign_in import PASSWORD
 
 
 def add_user(
@@ -50,8 +49,3 @@ def newcomer(organisation) -> User:
 def rapporteur(organisation) -> User:
     """Statistics only: a password suffices."""
     return add_user("rapporteur1", Role.RAPPORTEUR, organisation)
-
-
-def sign_in_post(client, username: str, password: str = PASSWORD, **extra):
-    data = {"username": username, "password": password, **extra}
-    return client.post("/sign-in/", data, **extra.pop("headers", {}))

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from nrm import auth, services
 from nrm.roles import Role
-from tests.auth.conftest import sign_in_post
 from tests.support.auth import signed_in
+from tests.support.sign_in import sign_in_post
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from nrm.models import User
-from tests.auth.conftest import sign_in_post
 from tests.support.auth import signed_in
+from tests.support.sign_in import sign_in_post
 
 pytestmark = pytest.mark.django_db
 

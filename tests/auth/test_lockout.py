@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nrm.audit import Event
 from nrm.auth import lockout_username
 from nrm.models import AuditEvent
-from tests.auth.conftest import sign_in_post
 from tests.support.auth import current_code
+from tests.support.sign_in import sign_in_post
 
 pytestmark = pytest.mark.django_db
 

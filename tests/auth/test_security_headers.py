@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.auth.conftest import PASSWORD
 from tests.support.auth import issue_token, signed_in
+from tests.support.sign_in import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from tests.auth.conftest import sign_in_post
+from tests.support.sign_in import sign_in_post
 
 pytestmark = pytest.mark.django_db
 

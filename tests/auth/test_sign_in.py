@@ -9,8 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nrm import auth
 from nrm.audit import Event
 from nrm.models import AuditEvent
-from tests.auth.conftest import PASSWORD, sign_in_post
 from tests.support.auth import current_code
+from tests.support.sign_in import PASSWORD, sign_in_post
 
 pytestmark = pytest.mark.django_db
 

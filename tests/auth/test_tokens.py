@@ -15,8 +15,8 @@ from nrm.audit import Event
 from nrm.auth import PASSWORD_TOKEN_PREFIX, VERIFIED_TOKEN_PREFIX
 from nrm.models import AuditEvent
 from nrm.roles import Role
-from tests.auth.conftest import PASSWORD
 from tests.support.auth import current_code, issue_token
+from tests.support.sign_in import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +48,12 @@ def test_password_only_role_gets_a_token_with_the_password(rapporteur):
 def test_personal_data_role_needs_the_one_time_password(caseworker):
     client = APIClient()
     missing = post_token(client, username="caseworker1", password=PASSWORD)
-    assert missing.status_code == 400
+    assert missing.status_code == 401
     assert missing.json()["code"] == "otp_required"
     wrong = post_token(
         client, username="caseworker1", password=PASSWORD, otp_token="000000"
     )
-    assert wrong.status_code == 400
+    assert wrong.status_code == 401
     assert wrong.json()["code"] == "invalid_otp"
     assert not AuthToken.objects.exists()
 
@@ -141,7 +141,7 @@ def test_password_only_token_stops_passing_when_a_personal_data_role_arrives(
 )
 def test_unknown_user_and_wrong_password_answer_alike(rapporteur, username, password):
     response = post_token(APIClient(), username=username, password=password)
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json() == {
         "code": "invalid_credentials",
         "message": "The username or password is not correct.",

@@ -19,16 +19,14 @@ while this package's browser fixture is alive, and removed after it.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
-from django_otp.oath import TOTP
 
 from nrm import services
 from nrm.choices import OrganisationKind
 from nrm.roles import Role
-from tests.support.auth import make_device
+from tests.support.browser import staff
 
 CHROMIUM = Path(os.environ.get("NRM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -41,8 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PASSWORD = "a-long-synthetic-browser-passphrase"  # noqa: S105 - test data
 # A 10-inch tablet in landscape, the smallest screen the pages are made for.
 TABLET = {"width": 1280, "height": 800}
 
@@ -131,12 +127,6 @@ def organisation(transactional_db):
     )
 
 
-def staff(username: str, role: str, organisation, *, device: bool):
-    user = services.user_create(username=username, password=PASSWORD)
-    services.membership_create(user=user, organisation=organisation, role=role)
-    return user, (make_device(user) if device else None)
-
-
 @pytest.fixture
 def caseworker(organisation):
     return staff("caseworker1", Role.CASE_WORKER, organisation, device=True)
@@ -146,23 +136,3 @@ def caseworker(organisation):
 def rapporteur(organisation):
     user, _device = staff("rapporteur1", Role.RAPPORTEUR, organisation, device=False)
     return user
-
-
-def code_for_key(bin_key: bytes, *, step_offset: int = 0) -> str:
-    totp = TOTP(bin_key)
-    totp.time = time.time() + step_offset * 30
-    return str(totp.token()).zfill(6)
-
-
-def screenshot(page, name: str, *, mask=()) -> None:
-    """Saves docs/screenshots/<name>.png; masked parts (codes, keys) are
-    painted over so the images hold no secret and stay the same run to run."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(
-        path=str(SCREENSHOTS / f"{name}.png"),
-        full_page=True,
-        animations="disabled",
-        caret="hide",
-        mask=list(mask),
-        mask_color="#5a5f66",
-    )

@@ -18,10 +18,10 @@ from nrm.demo import demo_password
 from nrm.models import User
 from referral import services
 from referral.models import Case, Referral
-from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.pages.conftest import consent, refer, register, screen
-from tests.referral.conftest import Mechanism, presumed_adult_codes
 from tests.support.auth import device_of, unused_code
+from tests.support.browser import SCREENSHOTS, screenshot
+from tests.support.casework import consent, refer, register, screen
+from tests.support.mechanism import Mechanism, presumed_adult_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from nrm.models import User
-from tests.browser.conftest import PASSWORD, code_for_key, screenshot, staff
 from tests.support.auth import current_code, unused_code
+from tests.support.browser import PASSWORD, code_for_key, screenshot, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

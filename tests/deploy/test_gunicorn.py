@@ -16,8 +16,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from nrm.models import AuditEvent, User
 from referral.models import Case
 from tests.deploy.support import ROOT, free_port, manage, production_env
-from tests.referral.conftest import Mechanism, person_payload
 from tests.support.auth import current_code, device_of
+from tests.support.mechanism import Mechanism, person_payload
 
 PASSWORD = "a-long-production-test-password-0042"
 HTTPS = {"X-Forwarded-Proto": "https"}  # as the reverse proxy sends it

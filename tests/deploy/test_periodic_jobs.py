@@ -18,8 +18,8 @@ from nrm import outbox
 from nrm.models import AuditEvent, Organisation, OutboxMessage
 from referral.models import Deadline
 from tests.deploy.support import production_env, start_manage
-from tests.referral.conftest import Mechanism
-from tests.referral.test_journeys import to_assessment
+from tests.support.journeys import to_assessment
+from tests.support.mechanism import Mechanism
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,10 +12,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from tests.deploy.support import ROOT
-from tests.referral.conftest import Mechanism
 from tests.referral.test_journeys import (
     test_adult_labour_case_from_registration_to_recognition_and_closure as journey,
 )
+from tests.support.mechanism import Mechanism
 
 ROLE = f"nrm_runtime_test_{os.getpid()}"
 

@@ -21,9 +21,9 @@ from django.db import connection
 from nrm import auth
 from nrm.models import AuditChainHead, AuditEvent, OutboxMessage
 from referral.models import Case, Deadline, Referral
-from tests.referral.conftest import Mechanism
-from tests.referral.test_journeys import consent, to_referral_pending
 from tests.support.gunicorn import gunicorn
+from tests.support.journeys import consent, to_referral_pending
+from tests.support.mechanism import Mechanism
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

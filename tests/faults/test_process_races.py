@@ -15,14 +15,14 @@ from django.core.management import call_command
 from nrm import auth
 from nrm.models import AuditEvent, IdempotencyKey, OutboxMessage
 from referral.models import Case, Deadline, Referral
-from tests.referral.conftest import Mechanism, person_payload
-from tests.referral.test_journeys import (
+from tests.support.gunicorn import gunicorn
+from tests.support.journeys import (
     consent,
     refer,
     to_assessment,
     to_referral_pending,
 )
-from tests.support.gunicorn import gunicorn
+from tests.support.mechanism import Mechanism, person_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

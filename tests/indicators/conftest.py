@@ -4,7 +4,7 @@ import json
 import pytest
 
 from indicators import catalogue as catalogues
-from tests.indicators.helpers import minimal_catalogue
+from tests.support.indicators import minimal_catalogue
 
 
 @pytest.fixture

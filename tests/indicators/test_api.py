@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from nrm.models import User
-from tests.indicators.helpers import ADULT_LABOUR, ALL_IDS
+from tests.support.indicators import ADULT_LABOUR, ALL_IDS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from indicators import catalogue as catalogues
-from tests.indicators.helpers import ADULT_LABOUR, ALL_IDS
+from tests.support.indicators import ADULT_LABOUR, ALL_IDS
 
 DIMENSIONS = catalogues.DIMENSIONS
 

@@ -6,7 +6,7 @@ import pytest
 
 from indicators import catalogue as catalogues
 from indicators.assessment import UnknownIndicators, assess
-from tests.indicators.helpers import ADULT_LABOUR
+from tests.support.indicators import ADULT_LABOUR
 
 
 def test_unknown_codes_raise_one_error_that_lists_them_all():

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from indicators import catalogue as catalogues
 from indicators.assessment import Outcome, assess
 from indicators.catalogue import Clause, DimensionRule
-from tests.indicators.helpers import ALL_IDS
+from tests.support.indicators import ALL_IDS
 
 
 @st.composite

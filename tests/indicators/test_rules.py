@@ -6,7 +6,7 @@ import pytest
 from indicators import catalogue as catalogues
 from indicators.assessment import assess
 from indicators.catalogue import Clause, DimensionRule
-from tests.indicators.helpers import ADULT_LABOUR, CHILD_LABOUR, make_positive, pick
+from tests.support.indicators import ADULT_LABOUR, CHILD_LABOUR, make_positive, pick
 
 DEFAULT = DimensionRule(
     clauses=tuple(Clause(**c) for c in catalogues.DEFAULT_DIMENSION_CLAUSES)

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from nrm import auth
 from nrm.models import AuditEvent, IdempotencyKey
 from referral.models import Case
-from tests.referral.conftest import person_payload, presumed_adult_codes
-from tests.referral.test_journeys import (
+from tests.support.auth import signed_in
+from tests.support.journeys import (
     answer,
     consent,
     decide,
@@ -25,7 +25,7 @@ from tests.referral.test_journeys import (
     step,
     to_referral_pending,
 )
-from tests.support.auth import signed_in
+from tests.support.mechanism import person_payload, presumed_adult_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from datetime import date
 from nrm.models import User
 from referral.models import ReleaseCounts, StatisticsRelease
 from referral.statistics import releases
-from tests.referral.conftest import client_for
+from tests.support.mechanism import client_for
 
 
 def past_period_statistics(period: str) -> dict:

@@ -12,8 +12,8 @@ from django.db import connection
 
 from referral import services, vault
 from tests.deploy.support import database_url, manage, production_env
-from tests.referral.conftest import Mechanism, person_payload
-from tests.referral.test_journeys import decide, to_assessment
+from tests.support.journeys import decide, to_assessment
+from tests.support.mechanism import Mechanism, person_payload
 from tests.vault.test_dump import needles
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,8 +21,8 @@ from referral.backups import needles
 from referral.models import Case, Person, Screening
 from referral.statistics import caseload
 from tests.operations.statistics_snapshot import past_period_statistics
-from tests.referral.conftest import Mechanism, person_payload
-from tests.referral.test_journeys import register, screen, step, to_assessment
+from tests.support.journeys import register, screen, step, to_assessment
+from tests.support.mechanism import Mechanism, person_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.conftest import ROLES, page_client
+from tests.support.casework import ROLES, page_client
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from nrm.audit import Event
 from nrm.models import AuditEvent
 from referral.models import Case, Consent, Referral
-from tests.pages.conftest import consent, page_client, register, screen
-from tests.referral.conftest import presumed_adult_codes
+from tests.support.casework import consent, page_client, register, screen
+from tests.support.mechanism import presumed_adult_codes
 
 pytestmark = pytest.mark.django_db
 

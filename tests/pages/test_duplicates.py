@@ -7,8 +7,8 @@ import time_machine
 
 from nrm.models import AuditEvent
 from referral.models import DuplicateReview
-from tests.pages.conftest import page_client
-from tests.referral.conftest import person_payload
+from tests.support.casework import page_client
+from tests.support.mechanism import person_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 
 from nrm.models import AuditEvent
 from referral.models import Case
-from tests.pages.conftest import page_client, register
+from tests.support.casework import page_client, register
 
 pytestmark = pytest.mark.django_db
 

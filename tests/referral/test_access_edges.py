@@ -8,13 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from core.errors import Forbidden
 from nrm import services as nrm_services
-from nrm.errors import Forbidden
 from nrm.models import AuditEvent
 from nrm.roles import Role
 from referral.models import Referral
-from tests.referral.conftest import child_payload, person_payload
-from tests.referral.test_journeys import (
+from tests.support.journeys import (
     answer,
     consent,
     refer,
@@ -23,6 +22,7 @@ from tests.referral.test_journeys import (
     step,
     to_referral_pending,
 )
+from tests.support.mechanism import child_payload, person_payload
 
 pytestmark = pytest.mark.django_db
 

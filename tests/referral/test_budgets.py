@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.referral.conftest import person_payload
-from tests.referral.test_journeys import register, to_assessment
+from tests.support.journeys import register, to_assessment
+from tests.support.mechanism import person_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from nrm.models import AuditEvent, CountryProfile, OutboxMessage
 from nrm.outbox import deliver_pending
 from referral.deadlines import add_working_days
 from referral.models import Deadline
-from tests.referral.test_journeys import consent, refer, to_referral_pending
+from tests.support.journeys import consent, refer, to_referral_pending
 
 UTC = ZoneInfo("UTC")
 

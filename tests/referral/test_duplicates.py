@@ -10,7 +10,7 @@ import time_machine
 from nrm.models import AuditEvent
 from nrm.roles import Role
 from referral.models import DuplicateReview
-from tests.referral.conftest import person_payload
+from tests.support.mechanism import person_payload
 
 pytestmark = pytest.mark.django_db
 

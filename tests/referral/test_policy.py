@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from referral import policy
-from tests.referral.test_journeys import to_referral_pending
+from tests.support.journeys import to_referral_pending
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from nrm.models import AuditEvent
-from tests.referral.conftest import Mechanism, client_for
-from tests.referral.test_journeys import to_assessment
+from tests.support.journeys import to_assessment
+from tests.support.mechanism import Mechanism, client_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ def test_concurrent_same_transition_one_wins():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_accept_and_decline_one_wins():
     mechanism = Mechanism()
-    from tests.referral.test_journeys import consent, refer, to_referral_pending
+    from tests.support.journeys import consent, refer, to_referral_pending
 
     reception, case_id = to_referral_pending(mechanism)
     consent(reception, case_id, mechanism.authority, "identification")

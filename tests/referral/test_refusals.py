@@ -8,8 +8,7 @@ import time_machine
 
 from nrm.models import AuditEvent
 from referral.models import Case, Consent, Referral, Screening
-from tests.referral.conftest import person_payload, presumed_adult_codes
-from tests.referral.test_journeys import (
+from tests.support.journeys import (
     answer,
     consent,
     decide,
@@ -21,6 +20,7 @@ from tests.referral.test_journeys import (
     to_assessment,
     to_referral_pending,
 )
+from tests.support.mechanism import person_payload, presumed_adult_codes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from referral.models import Case, Deadline, Referral
-from tests.referral.conftest import child_payload
-from tests.referral.test_journeys import (
+from tests.support.journeys import (
     answer,
     consent,
     decide,
@@ -23,6 +22,7 @@ from tests.referral.test_journeys import (
     to_assessment,
     to_referral_pending,
 )
+from tests.support.mechanism import child_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nrm.errors import InvalidInput
+from core.errors import InvalidInput
 from referral.statistics.kanon import ANY, Attribute, plan
 from referral.statistics.periods import parse_period
 from referral.statistics.protection import Family, intervals, protect

@@ -1,6 +1,6 @@
 """Signing users in for tests, through the real mechanism.
 
-Every API view (`config.permissions.IsSignedIn`) and page
+Every API view (`core.permissions.IsSignedIn`) and page
 (`nrm.auth.staff_login_required`) requires a one-time password from users
 whose roles read personal data, so `client.force_login(user)` alone, DRF's
 `force_authenticate(user)` and `client.login(...)` do not get such a user in

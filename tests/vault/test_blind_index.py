@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from referral import persons, vault
-from tests.vault.conftest import person_fields, read_keys, write_keys
+from tests.support.vault import person_fields, read_keys, write_keys
 
 DOB = date(1994, 7, 2)
 

@@ -15,7 +15,7 @@ from django.db import connection
 from nrm import audit
 from referral import persons, vault
 from referral.models import Person
-from tests.vault.conftest import SYNTHETIC
+from tests.support.vault import SYNTHETIC
 
 OTHERS = [
     {

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from nrm.errors import DataErased
+from core.errors import DataErased
 from referral import persons, vault
 from referral.models import DataKey, Person
 from referral.vault import PersonErased
-from tests.vault.conftest import SYNTHETIC
+from tests.support.vault import SYNTHETIC
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.test.utils import isolate_apps
 from referral import persons
 from referral.models import Person
 from referral.vault import PersonErased, SealedField, VaultError
-from tests.vault.conftest import person_fields
+from tests.support.vault import person_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from referral import persons, vault
 from referral.models import Person
-from tests.vault.conftest import SYNTHETIC, read_keys
+from tests.support.vault import SYNTHETIC, read_keys
 
 
 def use(settings, *, file="", keys="", create=False):

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from nrm.errors import NotVisible
+from core.errors import NotVisible
 from referral import persons, vault
 from referral.models import DataKey, Person
-from referral.vault import VaultError
-from tests.vault.conftest import SYNTHETIC, person_fields
+from referral.vault import VaultError, datakeys
+from tests.support.vault import SYNTHETIC, person_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -149,9 +149,9 @@ def test_missing_kek_does_not_open(key_file):
 def test_opens_lazily_and_unwraps_once_per_instance(monkeypatch):
     person = persons.person_create(**SYNTHETIC)
     calls = []
-    original = vault._unwrap
+    original = datakeys._unwrap
     monkeypatch.setattr(
-        vault, "_unwrap", lambda *a, **k: calls.append(1) or original(*a, **k)
+        datakeys, "_unwrap", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
     with CaptureQueriesContext(connection) as queries:
         loaded = fresh(person)
@@ -203,7 +203,7 @@ def test_pickles_and_copies_carry_no_plaintext_or_key():
     dumped = pickle.dumps(person)
     assert SYNTHETIC["given_names"].encode() not in dumped
     restored = pickle.loads(dumped)  # noqa: S301 - our own bytes
-    assert vault._STATE not in restored.__dict__
+    assert datakeys.STATE not in restored.__dict__
     assert restored.given_names == SYNTHETIC["given_names"]  # reopens with the key
 
 

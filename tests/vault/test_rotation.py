@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from nrm.models import AuditEvent
 from referral import persons, vault
 from referral.models import DataKey, Person
-from tests.vault.conftest import person_fields, read_keys, write_keys
+from tests.support.vault import person_fields, read_keys, write_keys
 
 
 def create_people(count: int) -> dict:
