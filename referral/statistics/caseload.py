@@ -17,7 +17,8 @@ This is the one place where a case's FSM `state` column is written
 directly: the rows go in through PostgreSQL COPY (or a plain INSERT on other
 databases), which bypasses the protected field and every transition on
 purpose. No audit events and no screenings are written: the caseload is for
-the statistics, which read neither.
+the statistics, which read neither; its milestones are recorded at the end
+by `milestones.backfill()`, as for a mechanism that predates them.
 """
 
 from __future__ import annotations
