@@ -15,9 +15,11 @@ from django.http import Http404
 from django_fsm import ConcurrentTransition
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from nrm.errors import ApplicationError, Conflict
+from config.permissions import IsSignedIn
+from nrm.errors import ApplicationError, Conflict, NotVisible
 
 logger = logging.getLogger("nrm.api")
 
@@ -58,3 +60,14 @@ def exception_handler(exc, context):
         )
         response.data = _body(code, str(detail or exc), None)
     return response
+
+
+class NotFoundApi(APIView):
+    """Any other path under the API, such as a malformed id that the `uuid`
+    path converter did not match: the same 404 as an invisible object."""
+
+    permission_classes = [IsSignedIn]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotVisible()

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from config.api import NotFoundApi
 from config.health import healthz
 from indicators.api_urls import api_urlpatterns as indicators_api
 from nrm.api_urls import api_urlpatterns as nrm_api
@@ -12,6 +13,7 @@ api_v1 = [
     *nrm_api,
     *indicators_api,
     *referral_api,
+    re_path(r"^.*/$", NotFoundApi.as_view(), name="not-found"),
 ]
 
 urlpatterns = [

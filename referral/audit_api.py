@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime
+from uuid import UUID
 
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -51,6 +52,15 @@ def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | No
     return parsed
 
 
+def _id(value: str | None, name: str) -> UUID | None:
+    if not value:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidInput("Not a valid id.", detail={name: ["Invalid id."]}) from None
+
+
 class CsvRenderer(BaseRenderer):
     """Lets `?format=csv` (or Accept: text/csv) negotiate; the view streams."""
 
@@ -83,8 +93,8 @@ class AuditEventListApi(Api):
         membership, queryset = services.audit_trail_read(
             actor=request.user,
             organisation_id=params.get("organisation"),
-            case_id=params.get("case") or None,
-            user_id=params.get("user") or None,
+            case_id=_id(params.get("case"), "case"),
+            user_id=_id(params.get("user"), "user"),
             action=params.get("action") or None,
             since=_moment(params.get("since"), "since"),
             until=_moment(params.get("until"), "until", end=True),

@@ -13,11 +13,12 @@ alike); services call `require()` under the case lock (403).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import assign_perm, remove_perm
 
 from nrm.choices import OrganisationKind, ServiceKind
@@ -35,13 +36,6 @@ from referral.models import (
 
 VIEW_CASE = "view_case"
 C = Capability
-
-
-def _as_uuid(value: object) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise NotVisible() from None
 
 
 def _view_grants() -> QuerySet[CaseGroupObjectPermission]:
@@ -89,29 +83,55 @@ def _case_viewing_groups(user: User) -> tuple[list[int], bool]:
 
 
 def is_visible(user: User, case: Case) -> bool:
-    groups, guardian = _case_viewing_groups(user)
-    if (
-        groups
-        and _view_grants().filter(content_object=case, group_id__in=groups).exists()
+    members = memberships_with(user, C.CASE_VIEW)
+    if any(
+        m.role != Role.GUARDIAN and _has_grant(case, m.organisation_id) for m in members
     ):
         return True
+    guardian = any(m.role == Role.GUARDIAN for m in members)
     return guardian and _is_appointed_guardian(user, case)
 
 
-def get_visible_case(user: User, case_id: object, *, for_update: bool = False) -> Case:
+def get_visible_case(user: User, case_id: UUID, *, for_update: bool = False) -> Case:
     """The case, if this user may see it; NotVisible (404) otherwise.
 
-    Fetched by primary key (locked when asked), then checked against the
-    user's grants: two index lookups, whatever the number of cases.
+    One query, whatever the number of cases: the row by primary key (locked
+    when asked) with, beside it, whether each of the user's organisations
+    holds a grant on it and whether the user is its appointed guardian. The
+    answers stay on the instance, so the access checks that follow in the
+    same request (`acting_membership`, `require_rule`) ask nothing more.
     """
-    pk = _as_uuid(case_id)
     if not memberships_with(user, C.CASE_VIEW):
         raise NotVisible()
+    organisations = sorted(
+        {m.organisation_id for m in active_memberships(user) if m.role != Role.GUARDIAN}
+    )
+    annotations = {
+        f"policy_grant_{i}": Exists(
+            _view_grants().filter(
+                content_object_id=OuterRef("pk"), group__organisation__id=org
+            )
+        )
+        for i, org in enumerate(organisations)
+    }
+    guardian = any(m.role == Role.GUARDIAN for m in active_memberships(user))
+    if guardian:
+        annotations["policy_appointed"] = Exists(
+            GuardianAppointment.objects.filter(
+                case_id=OuterRef("pk"), guardian=user, ended_at__isnull=True
+            )
+        )
     queryset = Case.objects.select_related("person", "organisation")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    case = queryset.filter(pk=pk).first()
-    if case is None or not is_visible(user, case):
+    case = queryset.annotate(**annotations).filter(pk=case_id).first()
+    if case is None:
+        raise NotVisible()
+    case._policy_grants = {
+        org: getattr(case, f"policy_grant_{i}") for i, org in enumerate(organisations)
+    }
+    case._policy_guardians = {user.pk: bool(getattr(case, "policy_appointed", False))}
+    if not is_visible(user, case):
         raise NotVisible()
     return case
 
@@ -124,10 +144,26 @@ def granted_organisation_ids(case: Case) -> set[UUID]:
     )
 
 
+def _has_grant(case: Case, organisation_id: UUID) -> bool:
+    """Whether the organisation holds a grant on the case; remembered on the
+    instance for the request (the grant writers below keep it current)."""
+    known = case.__dict__.setdefault("_policy_grants", {})
+    if organisation_id not in known:
+        known[organisation_id] = (
+            _view_grants()
+            .filter(content_object=case, group__organisation__id=organisation_id)
+            .exists()
+        )
+    return known[organisation_id]
+
+
 def _is_appointed_guardian(user: User, case: Case) -> bool:
-    return GuardianAppointment.objects.filter(
-        case=case, guardian=user, ended_at__isnull=True
-    ).exists()
+    known = case.__dict__.setdefault("_policy_guardians", {})
+    if user.pk not in known:
+        known[user.pk] = GuardianAppointment.objects.filter(
+            case=case, guardian=user, ended_at__isnull=True
+        ).exists()
+    return known[user.pk]
 
 
 def acting_membership(user: User, capability: str, case: Case) -> Membership | None:
@@ -135,15 +171,12 @@ def acting_membership(user: User, capability: str, case: Case) -> Membership | N
     a capable role at an organisation holding a grant on the case (the
     registering organisation first), or the child's appointed guardian."""
     candidates = memberships_with(user, capability)
-    if not candidates:
-        return None
-    granted = granted_organisation_ids(case)
     candidates.sort(key=lambda m: m.organisation_id != case.organisation_id)
     for membership in candidates:
         if membership.role == Role.GUARDIAN:
             if _is_appointed_guardian(user, case):
                 return membership
-        elif membership.organisation_id in granted:
+        elif _has_grant(case, membership.organisation_id):
             return membership
     return None
 
@@ -241,8 +274,9 @@ def require_statistics(
 
 
 def _as_uuid_or_invalid(value: object) -> UUID:
+    """The organisation named in a query string (statistics, audit trail)."""
     try:
-        return value if isinstance(value, UUID) else uuid.UUID(str(value))
+        return value if isinstance(value, UUID) else UUID(str(value))
     except (TypeError, ValueError, AttributeError):
         raise InvalidInput(
             "Not a valid organisation id.", detail={"organisation": ["Invalid id."]}
@@ -271,9 +305,9 @@ def outbox(user: User) -> QuerySet[Referral]:
 
 
 def get_visible_referral(
-    user: User, referral_id: object, *, for_update: bool = False
+    user: User, referral_id: UUID, *, for_update: bool = False
 ) -> Referral:
-    pk = _as_uuid(referral_id)
+    pk = referral_id
     queryset = Referral.objects.select_related(
         "case", "case__person", "from_organisation", "to_organisation"
     )
@@ -306,6 +340,37 @@ def require_sender(user: User, referral: Referral) -> Membership:
         if membership.organisation_id == referral.from_organisation_id:
             return membership
     raise Forbidden("Only the sending organisation may do this.")
+
+
+# The rules a workflow step names (referral.steps): the declaration says
+# which, this module says what each means.
+
+
+class Rule(models.TextChoices):
+    CASE = "case", "a capable role at an organisation holding the case"
+    REGISTERING = "registering", "a capable role at the registering organisation"
+    CHILD_PROTECTION = "child_protection", "the child-protection authority"
+    DECISION_MAKER = "decision_maker", "the authority that accepted identification"
+
+
+@dataclass(frozen=True)
+class Access:
+    membership: Membership
+    referral: Referral | None = None
+
+
+def require_rule(user: User, rule: str, capability: str, case: Case) -> Access:
+    """The access a step's declared rule gives, or Forbidden (403)."""
+    if rule == Rule.CASE:
+        return Access(require(user, capability, case))
+    if rule == Rule.REGISTERING:
+        return Access(require_at_registering_organisation(user, capability, case))
+    if rule == Rule.CHILD_PROTECTION:
+        return Access(require_child_protection(user, capability, case))
+    if rule == Rule.DECISION_MAKER:
+        membership, referral = require_decision_maker(user, case)
+        return Access(membership, referral)
+    raise ValueError(f"unknown access rule {rule!r}")
 
 
 # Decisions
@@ -347,18 +412,20 @@ def require_decision_maker(user: User, case: Case) -> tuple[Membership, Referral
 
 def grant_case_access(case: Case, organisation: Organisation) -> bool:
     """Give an organisation's group access to a case; True if it is new."""
-    if organisation.pk in granted_organisation_ids(case):
+    if _has_grant(case, organisation.pk):
         return False
     assign_perm(f"referral.{VIEW_CASE}", organisation.group, case)
+    case._policy_grants[organisation.pk] = True
     return True
 
 
 def revoke_case_access(case: Case, organisation: Organisation) -> bool:
     if organisation.pk == case.organisation_id:
         return False  # the registering organisation keeps its case
-    if organisation.pk not in granted_organisation_ids(case):
+    if not _has_grant(case, organisation.pk):
         return False
     remove_perm(f"referral.{VIEW_CASE}", organisation.group, case)
+    case._policy_grants[organisation.pk] = False
     return True
 
 

@@ -2,9 +2,10 @@
 guardians, best-interests assessments, decisions and the national profile.
 
 The graph itself (sources and targets) is declared on the models by
-`@transition`; `referral/services.py` calls these guards under the case lock,
-and `referral/actions.py` uses them to list what a user may do now. Each guard
-raises `Conflict` with a stable code, or returns quietly.
+`@transition`; the services (`referral/services/`) call these guards under
+the case lock, and the steps (`referral/steps.py`) use the case-only ones to
+list what a user may do now. Each guard raises `Conflict` with a stable
+code, or returns quietly.
 """
 
 from __future__ import annotations
@@ -186,11 +187,7 @@ def require_no_pending_referral(case: Case, organisation_id, purpose: str) -> No
 
 def require_refused_consent(case: Case) -> None:
     """An anonymous notification is for an adult who did not consent."""
-    if case.person.is_child:
-        raise Conflict(
-            "Children are referred to child protection; no anonymous notification.",
-            code="not_for_children",
-        )
+    require_adult(case)
     refused = Consent.objects.filter(
         case=case, purpose=ServiceKind.IDENTIFICATION, given=False
     ).exists()
@@ -262,6 +259,15 @@ def require_best_interests(case: Case, *, for_what: str) -> None:
 def require_close_reason(case: Case, reason: str) -> None:
     if reason in CLOSE_REASONS_NEEDING_BIA:
         require_best_interests(case, for_what="closing a child's case")
+
+
+def require_adult(case: Case) -> None:
+    """Steps for adults only: a child goes to child protection instead."""
+    if case.person.is_child:
+        raise Conflict(
+            "Children are referred to child protection; no anonymous notification.",
+            code="not_for_children",
+        )
 
 
 def require_child(case: Case) -> None:

@@ -180,7 +180,7 @@ def test_malformed_screening_is_400_and_writes_nothing(mechanism, body):
     case = register(reception, person_payload())
     before = snapshot(case["id"])
     response = reception.post(
-        f"/api/v1/cases/{case['id']}/screenings/", body, format="json"
+        f"/api/v1/cases/{case['id']}/transitions/screen/", body, format="json"
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -192,7 +192,7 @@ def test_malformed_screening_is_400_and_writes_nothing(mechanism, body):
     ("field", "value"),
     [("sex", "dragon"), ("age_group", 7), ("date_of_birth", "yesterday"),
      ("citizenship", "Utopia"), ("exploitation_forms", ["unheard_of"]),
-     ("state", "recognised"), ("organisation", "not-a-uuid")],
+     ("state", "recognised"), ("organisation_id", "not-a-uuid")],
 )  # fmt: skip
 def test_malformed_registration_is_400_and_writes_nothing(mechanism, field, value):
     reception = mechanism.client("reception")
@@ -239,4 +239,4 @@ def test_child_missing_reason_is_for_children(mechanism):
 def test_screening_works_in_every_open_state(mechanism):
     reception, case_id = to_assessment(mechanism)
     result = screen(reception, case_id, presumed_adult_codes())
-    assert result["case_state"] == "assessment"
+    assert result["case"]["state"] == "assessment"

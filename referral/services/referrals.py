@@ -1,0 +1,240 @@
+"""Referrals: sending one (a step), the receiving organisation's answer,
+withdrawal, expiry and completion, and the anonymous notification of an adult
+who does not consent (a step)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nrm import outbox
+from nrm.audit import Event
+from nrm.choices import ServiceKind
+from nrm.errors import Conflict, InvalidInput
+from nrm.models import User
+from nrm.roles import Capability as C
+from nrm.selectors import pathway_services
+from referral import policy, workflow
+from referral import serializers as s
+from referral.models import (
+    AnonymousNotification,
+    Case,
+    DeadlineKind,
+    DeclineReason,
+    Referral,
+    ReferralState,
+)
+from referral.services.common import (
+    close_deadlines,
+    event,
+    fire,
+    grant,
+    lapse_referral,
+    organisation,
+    send_referral,
+    transit,
+)
+from referral.steps import Context, step
+
+
+@step(
+    "send-referral", label=_("Send a referral"), capability=C.REFERRAL_SEND,
+    fires=("send_identification_referral",), guards=(workflow.require_open,),
+    input=s.ReferralCreateSerializer, output=s.ReferralSerializer,
+    event=Event.REFERRAL_SENT, notifications=("referral.received",),
+    page="case-referral-new",
+)  # fmt: skip
+def referral_send(
+    ctx: Context, *, to_organisation_id: UUID, purpose: str, urgency: str = "routine"
+) -> Referral:
+    """Send a referral. An adult's data go only with their consent for that
+    organisation and purpose; an identification referral moves the case to
+    `referred`."""
+    case = ctx.case
+    if purpose == ServiceKind.TRANSNATIONAL:
+        raise InvalidInput(
+            "A transnational referral is made by transferring the case.",
+            detail={"purpose": ["Use the transfer step."]},
+        )
+    recipient = workflow.require_recipient(organisation(to_organisation_id), purpose)
+    if purpose == ServiceKind.IDENTIFICATION:
+        workflow.require_fsm(case, "send_identification_referral")
+    workflow.require_no_pending_referral(case, recipient.pk, purpose)
+    consent = workflow.require_consent(case, recipient.pk, purpose)
+    referral = send_referral(
+        case, to_organisation=recipient, purpose=purpose, urgency=urgency,
+        consent=consent, actor=ctx.actor, membership=ctx.membership, now=ctx.now,
+    )  # fmt: skip
+    if purpose == ServiceKind.IDENTIFICATION:
+        transit(
+            case, "send_identification_referral", actor=ctx.actor,
+            membership=ctx.membership, at=ctx.now,
+        )  # fmt: skip
+    return referral
+
+
+def _lock_referral(actor: User, referral_id: UUID) -> tuple[Referral, Case]:
+    """Lock the case, then the referral (the same order everywhere)."""
+    visible = policy.get_visible_referral(actor, referral_id)
+    case = (
+        Case.objects.select_for_update()
+        .select_related("person")
+        .get(pk=visible.case_id)
+    )
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("from_organisation", "to_organisation")
+        .get(pk=visible.pk)
+    )
+    return referral, case
+
+
+@transaction.atomic
+def referral_accept(*, actor: User, referral_id: UUID) -> Referral:
+    referral, case = _lock_referral(actor, referral_id)
+    membership = policy.require_answer(actor, referral)
+    workflow.require_fsm(referral, "accept")
+    if referral.purpose != ServiceKind.TRANSNATIONAL:
+        workflow.require_open(case)
+    if referral.purpose == ServiceKind.IDENTIFICATION:
+        workflow.require_fsm(case, "accept_identification_referral")
+    now = timezone.now()
+    fire(referral, "accept", at=now, by=actor)
+    close_deadlines(
+        case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=True,
+        referral=referral,
+    )  # fmt: skip
+    if referral.purpose != ServiceKind.TRANSNATIONAL:
+        # A foreign mechanism receives the sealed hand-over package, never
+        # the case (the transit route).
+        grant(case, referral.to_organisation, actor=actor, membership=membership)
+    event(
+        Event.REFERRAL_ACCEPTED, actor=actor, membership=membership, case=case,
+        obj=referral, reason_code=referral.purpose,
+    )  # fmt: skip
+    if referral.purpose == ServiceKind.IDENTIFICATION:
+        transit(
+            case, "accept_identification_referral", actor=actor,
+            membership=membership, at=now,
+        )  # fmt: skip
+    outbox.enqueue(
+        "referral.accepted", organisation=referral.from_organisation,
+        referral_id=referral.pk,
+    )  # fmt: skip
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, actor: User, referral_id: UUID, reason: str) -> Referral:
+    referral, case = _lock_referral(actor, referral_id)
+    membership = policy.require_answer(actor, referral)
+    workflow.require_choice(reason, DeclineReason, "reason")
+    lapse_referral(
+        referral, case, method="decline", event_code=Event.REFERRAL_DECLINED,
+        actor=actor, membership=membership, now=timezone.now(), reason=reason,
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.declined", organisation=referral.from_organisation,
+        referral_id=referral.pk, reason=reason,
+    )  # fmt: skip
+    return referral
+
+
+@transaction.atomic
+def referral_withdraw(*, actor: User, referral_id: UUID) -> Referral:
+    referral, case = _lock_referral(actor, referral_id)
+    membership = policy.require_sender(actor, referral)
+    if referral.state != ReferralState.SENT:
+        raise Conflict("Only an unanswered referral can be withdrawn.",
+                       code="invalid_state", detail={"state": referral.state})  # fmt: skip
+    lapse_referral(
+        referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
+        actor=actor, membership=membership, now=timezone.now(),
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.withdrawn", organisation=referral.to_organisation,
+        referral_id=referral.pk,
+    )  # fmt: skip
+    return referral
+
+
+@transaction.atomic
+def referral_expire(*, actor: User, referral_id: UUID) -> Referral:
+    """The sender gives up on an unanswered referral once its answer is due."""
+    referral, case = _lock_referral(actor, referral_id)
+    membership = policy.require_sender(actor, referral)
+    now = timezone.now()
+    if referral.state == ReferralState.SENT and now <= referral.answer_due_at:
+        raise Conflict("The referral's answer is not yet due.", code="not_yet_due")
+    lapse_referral(
+        referral, case, method="expire", event_code=Event.REFERRAL_EXPIRED,
+        actor=actor, membership=membership, now=now,
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.expired", organisation=referral.to_organisation,
+        referral_id=referral.pk,
+    )  # fmt: skip
+    return referral
+
+
+@transaction.atomic
+def referral_complete(*, actor: User, referral_id: UUID) -> Referral:
+    referral, case = _lock_referral(actor, referral_id)
+    membership = policy.require_answer(actor, referral)
+    workflow.require_fsm(referral, "complete")
+    fire(referral, "complete", at=timezone.now())
+    event(
+        Event.REFERRAL_COMPLETED, actor=actor, membership=membership, case=case,
+        obj=referral,
+    )  # fmt: skip
+    return referral
+
+
+@step(
+    "notify-anonymously", label=_("Notify anonymously"), capability=C.REFERRAL_SEND,
+    guards=(workflow.require_open, workflow.require_adult),
+    input=s.AnonymousNotifySerializer, output=s.AnonymousNotificationSerializer,
+    event=Event.ANONYMOUS_NOTIFICATION,
+    notifications=("referral.anonymous_notification",),
+    recipients=ServiceKind.IDENTIFICATION,
+)  # fmt: skip
+def anonymous_notification_send(
+    ctx: Context, *, to_organisation_id: UUID | None = None
+) -> AnonymousNotification:
+    """An adult refused consent: tell the competent authority that a presumed
+    victim was met, with coarse attributes only."""
+    case = ctx.case
+    workflow.require_refused_consent(case)
+    if to_organisation_id is None:
+        services = pathway_services(
+            purpose=ServiceKind.IDENTIFICATION, region=case.region, is_child=False
+        )
+        if not services:
+            raise Conflict(
+                "No identification pathway is configured.", code="no_pathway"
+            )
+        recipient = services[0].organisation
+    else:
+        recipient = workflow.require_recipient(
+            organisation(to_organisation_id), ServiceKind.IDENTIFICATION
+        )
+    person = case.person
+    notification = AnonymousNotification.objects.create(
+        case=case, from_organisation=ctx.membership.organisation,
+        to_organisation=recipient, sex=person.sex, age_group=person.age_group,
+        citizenship=person.citizenship,
+        exploitation_forms=sorted(case.forms.values_list("form", flat=True)),
+        sent_at=ctx.now, sent_by=ctx.actor,
+    )  # fmt: skip
+    outbox.enqueue(
+        "referral.anonymous_notification", organisation=recipient,
+        notification_id=notification.pk,
+    )  # fmt: skip
+    event(
+        Event.ANONYMOUS_NOTIFICATION, actor=ctx.actor, membership=ctx.membership,
+        case=case, obj=notification, extra={"to": str(recipient.pk)},
+    )  # fmt: skip
+    return notification
