@@ -12,6 +12,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -31,7 +32,7 @@ def _body(code: str, message: str, detail: object = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ConcurrentTransition):
         # Two writers raced past their locks' reach: the loser is told so.
-        exc = Conflict("The case changed meanwhile; reload it.", code="conflict")
+        exc = Conflict(_("The case changed meanwhile; reload it."), code="conflict")
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.detail), status=exc.status)
     if isinstance(exc, DjangoValidationError):

@@ -115,10 +115,13 @@ def record(
     reason_sealed: bytes | None = None,
     extra: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Append one event to the chain, inside the caller's transaction (or a
+    transaction of its own). No savepoint: an event that cannot be written
+    fails the caller's whole write, and a savepoint would cost two round
+    trips on every audited write."""
     if action not in Event.values:
         raise ValueError("unknown audit event code")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
             occurred_at=timezone.now(),

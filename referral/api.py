@@ -4,6 +4,7 @@ policy, calls one service and renders the result; no rules here."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status
@@ -43,7 +44,11 @@ def _choice_param(request, name: str, choices) -> str | None:
     """A filter from the query string: one of its codes, or 400."""
     value = request.query_params.get(name) or None
     if value is not None and value not in choices.values:
-        raise InvalidInput("Unknown filter value.", detail={name: ["Unknown code."]})
+        raise InvalidInput(
+            _("Unknown filter value."),
+            code="unknown_filter_value",
+            detail={name: ["Unknown code."]},
+        )
     return value
 
 
@@ -188,7 +193,7 @@ class UnknownStepApi(Api):
     @extend_schema(exclude=True)
     def post(self, request, case_id, name):
         policy.get_visible_case(request.user, case_id)  # 404 either way
-        raise NotVisible("Unknown transition.")
+        raise NotVisible()
 
 
 class CaseScreeningsApi(Api):
@@ -236,7 +241,9 @@ class ReferralInboxApi(Api):
     )
     def get(self, request):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
-            raise Forbidden("Your role has no referral inbox.")
+            raise Forbidden(
+                _("Your role has no referral inbox."), code="no_referral_inbox"
+            )
         queryset = selectors.referral_inbox(
             request.user, state=_choice_param(request, "state", ReferralState)
         )
@@ -293,7 +300,9 @@ class AnonymousInboxApi(Api):
     @extend_schema(responses=s.AnonymousNotificationSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
-            raise Forbidden("Your role has no referral inbox.")
+            raise Forbidden(
+                _("Your role has no referral inbox."), code="no_referral_inbox"
+            )
         queryset = selectors.anonymous_inbox(request.user)
         return self.paginate(request, queryset, s.AnonymousNotificationSerializer)
 
@@ -322,7 +331,9 @@ class DeadlineListApi(Api):
     )
     def get(self, request):
         if not policy.may_globally(request.user, C.DEADLINES_VIEW):
-            raise Forbidden("Your role has no deadline list.")
+            raise Forbidden(
+                _("Your role has no deadline list."), code="no_deadline_list"
+            )
         queryset = selectors.deadlines_for(
             request.user,
             overdue_only=bool(_bool_param(request.query_params.get("overdue"))),

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -41,7 +42,9 @@ def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | No
     if parsed is None:
         if day is None:
             raise InvalidInput(
-                "Not a date.", detail={name: ["Use YYYY-MM-DD or an ISO datetime."]}
+                _("Not a date."),
+                code="invalid_date",
+                detail={name: ["Use YYYY-MM-DD or an ISO datetime."]},
             )
         from django.utils import timezone
 
@@ -58,7 +61,9 @@ def _id(value: str | None, name: str) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise InvalidInput("Not a valid id.", detail={name: ["Invalid id."]}) from None
+        raise InvalidInput(
+            _("Not a valid id."), code="invalid_id", detail={name: ["Invalid id."]}
+        ) from None
 
 
 class CsvRenderer(BaseRenderer):

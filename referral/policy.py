@@ -19,6 +19,7 @@ from uuid import UUID
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from nrm.choices import OrganisationKind, ServiceKind
@@ -190,7 +191,8 @@ def require(user: User, capability: str, case: Case) -> Membership:
     membership = acting_membership(user, capability, case)
     if membership is None:
         raise Forbidden(
-            "Your role does not allow this on this case.",
+            _("Your role does not allow this on this case."),
+            code="forbidden",
             detail={"capability": str(capability)},
         )
     return membership
@@ -205,7 +207,8 @@ def require_at_registering_organisation(
         if membership.organisation_id == case.organisation_id:
             return membership
     raise Forbidden(
-        "Only the registering organisation may do this.",
+        _("Only the registering organisation may do this."),
+        code="registering_organisation_only",
         detail={"capability": str(capability)},
     )
 
@@ -231,7 +234,8 @@ def require_child_protection(user: User, capability: str, case: Case) -> Members
         ):
             return other
     raise Forbidden(
-        "Only the child-protection or guardianship authority may do this.",
+        _("Only the child-protection or guardianship authority may do this."),
+        code="child_protection_only",
         detail={"capability": str(capability)},
     )
 
@@ -247,12 +251,15 @@ def require_capability(
         members = [m for m in members if m.organisation_id == wanted]
     if not members:
         raise Forbidden(
-            "Your role does not allow this.", detail={"capability": str(capability)}
+            _("Your role does not allow this."),
+            code="not_allowed",
+            detail={"capability": str(capability)},
         )
     organisations = {m.organisation_id for m in members}
     if len(organisations) > 1:
         raise InvalidInput(
-            "You act for several organisations: name one.",
+            _("You act for several organisations: name one."),
+            code="organisation_required",
             detail={"organisation": ["This field is required."]},
         )
     return members[0]
@@ -267,7 +274,9 @@ def require_statistics(
     otherwise; statistics never open a case."""
     if case_level:
         if not national:
-            raise Forbidden("The case-level export is national only.")
+            raise Forbidden(
+                _("The case-level export is national only."), code="national_only"
+            )
         require_capability(user, C.STATISTICS_CASE_LEVEL, organisation_id)
     capability = C.STATISTICS_NATIONAL if national else C.STATISTICS_ORGANISATION
     return require_capability(user, capability, organisation_id)
@@ -279,7 +288,9 @@ def _as_uuid_or_invalid(value: object) -> UUID:
         return value if isinstance(value, UUID) else UUID(str(value))
     except (TypeError, ValueError, AttributeError):
         raise InvalidInput(
-            "Not a valid organisation id.", detail={"organisation": ["Invalid id."]}
+            _("Not a valid organisation id."),
+            code="invalid_organisation",
+            detail={"organisation": ["Invalid id."]},
         ) from None
 
 
@@ -332,14 +343,18 @@ def require_answer(user: User, referral: Referral) -> Membership:
     for membership in memberships_with(user, C.REFERRAL_ANSWER):
         if membership.organisation_id == referral.to_organisation_id:
             return membership
-    raise Forbidden("Your role does not allow answering this referral.")
+    raise Forbidden(
+        _("Your role does not allow answering this referral."), code="not_the_recipient"
+    )
 
 
 def require_sender(user: User, referral: Referral) -> Membership:
     for membership in memberships_with(user, C.REFERRAL_SEND):
         if membership.organisation_id == referral.from_organisation_id:
             return membership
-    raise Forbidden("Only the sending organisation may do this.")
+    raise Forbidden(
+        _("Only the sending organisation may do this."), code="not_the_sender"
+    )
 
 
 # The rules a workflow step names (referral.steps): the declaration says
@@ -402,8 +417,11 @@ def require_decision_maker(user: User, case: Case) -> tuple[Membership, Referral
         ):
             return membership, referral
     raise Forbidden(
-        "Only a decision maker of the competent authority that accepted the "
-        "identification referral may decide."
+        _(
+            "Only a decision maker of the competent authority that accepted the "
+            "identification referral may decide."
+        ),
+        code="not_the_deciding_authority",
     )
 
 

@@ -49,12 +49,11 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed
 from rest_framework import serializers as drf
 
 from nrm.errors import Conflict, Forbidden
 from nrm.models import Membership, User
-from referral import policy
+from referral import policy, workflow
 from referral.models import Case, Referral
 
 
@@ -81,12 +80,7 @@ def requires_graph(*transitions: str) -> Callable[[Case], None]:
     """A guard: one of these graph transitions can fire from the case's state."""
 
     def guard(case: Case) -> None:
-        if not any(can_proceed(getattr(case, name)) for name in transitions):
-            raise Conflict(
-                "This step is not possible in the current state.",
-                code="invalid_state",
-                detail={"state": case.state, "transition": transitions[0]},
-            )
+        workflow.require_fsm(case, *transitions)
 
     guard.__name__ = f"requires_graph({', '.join(transitions)})"
     return guard

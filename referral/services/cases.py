@@ -169,13 +169,16 @@ def case_transfer(
             is_child=case.person.is_child,
         )  # fmt: skip
         if not services:
-            raise Conflict("No transnational pathway is configured.", code="no_pathway")
+            raise Conflict(
+                _("No transnational pathway is configured."),
+                code="no_transnational_pathway",
+            )
         recipient = services[0].organisation
     else:
         recipient = workflow.require_recipient(
             organisation(to_organisation_id), ServiceKind.TRANSNATIONAL
         )
-    workflow.require_best_interests(case, for_what="a child's transfer")
+    workflow.require_best_interests(case)
     workflow.require_foreign_country(country, active_profile())
     consent = workflow.require_consent(case, recipient.pk, ServiceKind.TRANSNATIONAL)
     withdraw_open_referrals(case, actor=actor, membership=membership, now=now)

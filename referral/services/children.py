@@ -29,7 +29,9 @@ def guardian_appoint(ctx: Context, *, guardian_id: UUID) -> GuardianAppointment:
     guardian = selectors.guardians().filter(pk=guardian_id).first()
     if guardian is None:
         raise InvalidInput(
-            "That user is not a guardian.", detail={"guardian_id": ["Not a guardian."]}
+            _("That user is not a guardian."),
+            code="not_a_guardian",
+            detail={"guardian_id": ["Not a guardian."]},
         )
     for previous in GuardianAppointment.objects.select_for_update().filter(
         case=ctx.case, ended_at__isnull=True

@@ -42,7 +42,8 @@ def consent_record(
     recipient = organisation(to_organisation_id)
     if recipient is None or not recipient.is_active:
         raise InvalidInput(
-            "Unknown or inactive organisation.",
+            _("Unknown or inactive organisation."),
+            code="unknown_organisation",
             detail={"to_organisation_id": ["Unknown or inactive organisation."]},
         )
     workflow.require_choice(purpose, ServiceKind, "purpose")
@@ -81,7 +82,7 @@ def consent_withdraw(*, actor: User, consent_id: UUID) -> Consent:
         .get(pk=consent_id)
     )
     if consent.withdrawn_at is not None or not consent.given:
-        raise Conflict("This consent is not in force.", code="invalid_state")
+        raise Conflict(_("This consent is not in force."), code="consent_not_in_force")
     workflow.require_consent_giver(case, actor_role=membership.role, actor_id=actor.pk)
     now = timezone.now()
     consent.withdrawn_at = now

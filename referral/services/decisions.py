@@ -107,7 +107,9 @@ def _outcome(positive: bool) -> str:
 def _require_reasons(reasons: str) -> None:
     if not reasons.strip():
         raise InvalidInput(
-            "A decision needs written reasons.", detail={"reasons": ["Required."]}
+            _("A decision needs written reasons."),
+            code="reasons_required",
+            detail={"reasons": ["Required."]},
         )
 
 

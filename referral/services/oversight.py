@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from nrm import audit
 from nrm.audit import Event
@@ -36,7 +37,11 @@ def audit_trail_read(
     membership = policy.require_capability(actor, C.AUDIT_READ, organisation_id)
     if action and action not in Event.values:
         # Only known codes: nothing a reader types reaches the trail.
-        raise InvalidInput("Unknown action.", detail={"action": ["Unknown action."]})
+        raise InvalidInput(
+            _("Unknown action."),
+            code="unknown_action",
+            detail={"action": ["Unknown action."]},
+        )
     queryset = selectors.audit_events_for(
         actor,
         membership.organisation_id,
@@ -66,7 +71,7 @@ def subject_access_export(*, actor: User, case_id: UUID) -> dict:
     )
     person = case.person
     if person.is_erased:
-        raise DataErased("This person's data were erased.")
+        raise DataErased(_("This person's data were erased."), code="erased")
     document: dict = {
         "generated_at": timezone.now().isoformat(),
         "person": {

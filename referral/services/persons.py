@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from nrm.audit import Event
 from nrm.errors import Conflict
@@ -44,7 +45,9 @@ def person_erase(*, actor: User, case_id: UUID) -> Case:
     case = policy.get_visible_case(actor, case_id, for_update=True)
     membership = policy.require_at_registering_organisation(actor, C.PERSON_ERASE, case)
     if case.person.is_erased:
-        raise Conflict("This person's data were already erased.", code="erased")
+        raise Conflict(
+            _("This person's data were already erased."), code="already_erased"
+        )
     persons.person_erase(person_id=case.person_id)
     event(
         Event.PERSON_ERASED, actor=actor, membership=membership, case=case,

@@ -56,7 +56,8 @@ def referral_send(
     case = ctx.case
     if purpose == ServiceKind.TRANSNATIONAL:
         raise InvalidInput(
-            "A transnational referral is made by transferring the case.",
+            _("A transnational referral is made by transferring the case."),
+            code="use_transfer",
             detail={"purpose": ["Use the transfer step."]},
         )
     recipient = workflow.require_recipient(organisation(to_organisation_id), purpose)
@@ -148,8 +149,10 @@ def referral_withdraw(*, actor: User, referral_id: UUID) -> Referral:
     referral, case = _lock_referral(actor, referral_id)
     membership = policy.require_sender(actor, referral)
     if referral.state != ReferralState.SENT:
-        raise Conflict("Only an unanswered referral can be withdrawn.",
-                       code="invalid_state", detail={"state": referral.state})  # fmt: skip
+        raise Conflict(
+            _("Only an unanswered referral can be withdrawn."),
+            code="referral_answered", detail={"state": referral.state},
+        )  # fmt: skip
     lapse_referral(
         referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
         actor=actor, membership=membership, now=timezone.now(),
@@ -168,7 +171,7 @@ def referral_expire(*, actor: User, referral_id: UUID) -> Referral:
     membership = policy.require_sender(actor, referral)
     now = timezone.now()
     if referral.state == ReferralState.SENT and now <= referral.answer_due_at:
-        raise Conflict("The referral's answer is not yet due.", code="not_yet_due")
+        raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
     lapse_referral(
         referral, case, method="expire", event_code=Event.REFERRAL_EXPIRED,
         actor=actor, membership=membership, now=now,
@@ -214,7 +217,8 @@ def anonymous_notification_send(
         )
         if not services:
             raise Conflict(
-                "No identification pathway is configured.", code="no_pathway"
+                _("No identification pathway is configured."),
+                code="no_identification_pathway",
             )
         recipient = services[0].organisation
     else:

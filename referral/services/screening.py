@@ -50,11 +50,15 @@ def screening_record(
         result = indicator_assessment.assess(catalogue_id, indicator_codes)
     except LookupError as exc:
         raise InvalidInput(
-            "Unknown indicator catalogue.", detail={"catalogue_id": [str(exc)]}
+            _("Unknown indicator catalogue."),
+            code="unknown_catalogue",
+            detail={"catalogue_id": [str(exc)]},
         ) from None
     except ValueError as exc:
         raise InvalidInput(
-            "Unknown indicator codes.", detail={"indicator_codes": [str(exc)]}
+            _("Unknown indicator codes for this catalogue."),
+            code="unknown_indicators",
+            detail={"indicator_codes": [str(exc)]},
         ) from None
     screening = Screening(
         case=case, catalogue_id=catalogue_id,

@@ -81,7 +81,7 @@ def test_only_child_protection_or_the_registering_centre_appoints_guardians(
                                   mechanism.org["South Guardianship Authority"])  # fmt: skip
     refused = step(caseworker, case_id, "appoint-guardian",
                    {"guardian_id": str(stranger.pk)}, expect=403)  # fmt: skip
-    assert refused["code"] == "forbidden"
+    assert refused["code"] == "child_protection_only"
 
 
 def test_a_recipient_sees_no_case_id_in_its_deadlines_before_accepting(mechanism):

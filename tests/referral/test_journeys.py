@@ -215,7 +215,7 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     # Staff cannot consent for the child; the appointed guardian does.
     refused = consent(reception, case["id"], mechanism.authority, "identification",
                       expect=403)  # fmt: skip
-    assert refused["code"] == "forbidden"
+    assert refused["code"] == "guardian_consents"
     guardian = mechanism.client("guardian")
     seen = guardian.get(f"/api/v1/cases/{case['id']}/").json()
     assert seen["person"]["family_name"].startswith("Testfamily")
