@@ -156,7 +156,7 @@ class StepApi(Api):
         serializer = self.step.input(data=request.data)
         serializer.is_valid(raise_exception=True)
         outcome = self.step.execute(
-            actor=request.user, case_id=case_id, **serializer.validated_data
+            actor=request.user, subject_id=case_id, **serializer.validated_data
         )
         return Response(step_response(request, self.step, outcome))
 
@@ -274,30 +274,37 @@ class ReferralDetailApi(Api):
         return Response(_referral_body(request, referral))
 
 
-def _referral_action(service, serializer_class=None):
-    class ReferralActionApi(Api):
-        @extend_schema(request=serializer_class, responses=s.ReferralSerializer)
-        def post(self, request, referral_id):
-            policy.get_visible_referral(request.user, referral_id)  # 404 first
-            serializer = (serializer_class or s.NoInputSerializer)(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-            referral = service(actor=request.user, referral_id=referral_id, **data)
-            return Response(_referral_body(request, referral))
+class ReferralStepApi(Api):
+    """One declared step on a referral: `POST /referrals/{referral_id}/{step}/`,
+    answered with the referral as this user may see it."""
 
-    ReferralActionApi.__name__ = (
-        f"Referral{service.__name__.title().replace('_', '')}Api"
-    )
-    return ReferralActionApi
+    step: steps.Step
 
+    def post(self, request, referral_id):
+        serializer = self.step.input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = self.step.execute(
+            actor=request.user, subject_id=referral_id, **serializer.validated_data
+        )
+        return Response(_referral_body(request, outcome.result))
 
-ReferralAcceptApi = _referral_action(services.referral_accept)
-ReferralDeclineApi = _referral_action(
-    services.referral_decline, s.ReferralDeclineSerializer
-)
-ReferralWithdrawApi = _referral_action(services.referral_withdraw)
-ReferralExpireApi = _referral_action(services.referral_expire)
-ReferralCompleteApi = _referral_action(services.referral_complete)
+    @classmethod
+    def for_step(cls, step: steps.Step):
+        view = type(
+            f"{step.body.__name__.title().replace('_', '')}Api", (cls,),
+            {"step": step, "__doc__": step.body.__doc__},
+        )  # fmt: skip
+
+        def post(self, request, referral_id):  # its own function: its own schema
+            return ReferralStepApi.post(self, request, referral_id)
+
+        view.post = extend_schema(
+            request=step.input if step.input().fields else None,
+            responses=s.ReferralSerializer,
+            summary=str(step.label),
+            operation_id=f"referral_step_{step.name}",
+        )(post)
+        return view
 
 
 class AnonymousInboxApi(Api):

@@ -4,7 +4,7 @@ from django.urls import path
 
 from referral import api, audit_api
 from referral.statistics.api import statistics_api_urlpatterns
-from referral.steps import STEPS
+from referral.steps import REFERRAL_STEPS, STEPS
 
 # One route per step, from its declaration (referral.steps); an unknown step
 # name answers 404 like an invisible case.
@@ -75,30 +75,13 @@ api_urlpatterns = [
         api.ReferralDetailApi.as_view(),
         name="referral-detail",
     ),
-    path(
-        "referrals/<uuid:referral_id>/accept/",
-        api.ReferralAcceptApi.as_view(),
-        name="referral-accept",
-    ),
-    path(
-        "referrals/<uuid:referral_id>/decline/",
-        api.ReferralDeclineApi.as_view(),
-        name="referral-decline",
-    ),
-    path(
-        "referrals/<uuid:referral_id>/withdraw/",
-        api.ReferralWithdrawApi.as_view(),
-        name="referral-withdraw",
-    ),
-    path(
-        "referrals/<uuid:referral_id>/expire/",
-        api.ReferralExpireApi.as_view(),
-        name="referral-expire",
-    ),
-    path(
-        "referrals/<uuid:referral_id>/complete/",
-        api.ReferralCompleteApi.as_view(),
-        name="referral-complete",
+    *(
+        path(
+            f"referrals/<uuid:referral_id>/{step.name}/",
+            api.ReferralStepApi.for_step(step).as_view(),
+            name=f"referral-{step.name}",
+        )
+        for step in REFERRAL_STEPS.values()
     ),
     path(
         "anonymous-notifications/inbox/",

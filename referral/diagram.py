@@ -7,7 +7,7 @@ from __future__ import annotations
 from django_fsm import RETURN_VALUE
 
 from referral.models import Case, Referral
-from referral.steps import STEPS
+from referral.steps import REFERRAL_STEPS, STEPS
 
 
 def _edges(model) -> list[tuple[str, str, str]]:
@@ -48,14 +48,14 @@ def steps_table() -> str:
     """One row per declared step: what it fires, who may take it, what it
     checks and records."""
     lines = [
-        "| step | fires | capability | access rule | guards | audit event |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| step | on | fires | capability | access rule | guards | audit event |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for step in STEPS.values():
+    for step in [*STEPS.values(), *REFERRAL_STEPS.values()]:
         fires = ", ".join(f"`{name}`" for name in step.fires) or "none"
         lines.append(
-            f"| `{step.name}` | {fires} | `{step.capability}` | {step.rule} "
-            f"| {_guard_names(step)} | `{step.event}` |"
+            f"| `{step.name}` | {step.subject} | {fires} | `{step.capability}` "
+            f"| {step.rule} | {_guard_names(step)} | `{step.event}` |"
         )
     return "\n".join(lines)
 
@@ -83,9 +83,10 @@ def document() -> str:
         "",
         "## Steps",
         "",
-        "The steps a user takes on a case, from their `@step` declarations on",
-        "the services (`referral/services/`); each is",
-        "`POST /api/v1/cases/{case_id}/transitions/{step}/` and has a page.",
+        "The steps a user takes, from their `@step` declarations on the",
+        "services (`referral/services/`): on a case, each is",
+        "`POST /api/v1/cases/{case_id}/transitions/{step}/` and has a page; on",
+        "a referral, `POST /api/v1/referrals/{referral_id}/{step}/`.",
         "",
         steps_table(),
         "",

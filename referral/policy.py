@@ -370,6 +370,9 @@ class Rule(models.TextChoices):
     REGISTERING = "registering", "a capable role at the registering organisation"
     CHILD_PROTECTION = "child_protection", "the child-protection authority"
     DECISION_MAKER = "decision_maker", "the authority that accepted identification"
+    # On a referral:
+    RECIPIENT = "recipient", "a role that answers referrals, at the recipient"
+    SENDER = "sender", "a role that sends referrals, at the sender"
 
 
 @dataclass(frozen=True)
@@ -378,8 +381,16 @@ class Access:
     referral: Referral | None = None
 
 
-def require_rule(user: User, rule: str, capability: str, case: Case) -> Access:
-    """The access a step's declared rule gives, or Forbidden (403)."""
+def require_rule(
+    user: User, rule: str, capability: str, subject: Case | Referral
+) -> Access:
+    """The access a step's declared rule gives on the case (or referral) it is
+    taken on, or Forbidden (403)."""
+    if rule == Rule.RECIPIENT:
+        return Access(require_answer(user, subject), subject)
+    if rule == Rule.SENDER:
+        return Access(require_sender(user, subject), subject)
+    case = subject
     if rule == Rule.CASE:
         return Access(require(user, capability, case))
     if rule == Rule.REGISTERING:

@@ -56,17 +56,23 @@ from nrm.models import Membership, User
 from referral import policy, workflow
 from referral.models import Case, Referral
 
+# What a step is taken on: a case, or a referral (its recipient's answer,
+# its sender's withdrawal...). The public service takes `<subject>_id`.
+CASE, REFERRAL = "case", "referral"
+
 
 @dataclass(frozen=True)
 class Context:
-    """What a step's body is given: the locked, visible case and who acts."""
+    """What a step's body is given: the locked, visible case (and referral)
+    and who acts."""
 
     actor: User
     case: Case
     membership: Membership
     now: datetime
     step: Step
-    # The accepted identification referral, for the deciding authority's rule.
+    # The referral the step is taken on; for the deciding authority's rule,
+    # the accepted identification referral.
     referral: Referral | None = None
 
 
@@ -76,11 +82,12 @@ class Outcome:
     result: Any
 
 
-def requires_graph(*transitions: str) -> Callable[[Case], None]:
-    """A guard: one of these graph transitions can fire from the case's state."""
+def requires_graph(*transitions: str) -> Callable[[Case | Referral], None]:
+    """A guard: one of these graph transitions can fire from the state of the
+    case (or referral) the step is taken on."""
 
-    def guard(case: Case) -> None:
-        workflow.require_fsm(case, *transitions)
+    def guard(subject: Case | Referral) -> None:
+        workflow.require_fsm(subject, *transitions)
 
     guard.__name__ = f"requires_graph({', '.join(transitions)})"
     return guard
@@ -93,9 +100,10 @@ class Step:
     capability: str
     input: type[drf.Serializer]
     body: Callable[..., Any]
+    subject: str = CASE
     rule: str = policy.Rule.CASE
     fires: tuple[str, ...] = ()
-    guards: tuple[Callable[[Case], None], ...] = ()
+    guards: tuple[Callable[[Case | Referral], None], ...] = ()
     output: type[drf.Serializer] | None = None
     event: str = ""
     notifications: tuple[str, ...] = ()
@@ -105,62 +113,98 @@ class Step:
     recipients: str = ""
     service: Callable[..., Any] = field(default=None, compare=False)
 
-    def execute(self, *, actor: User, case_id: UUID, **inputs) -> Outcome:
+    def execute(self, *, actor: User, subject_id: UUID, **inputs) -> Outcome:
         with transaction.atomic():
-            case = policy.get_visible_case(actor, case_id, for_update=True)
-            access = policy.require_rule(actor, self.rule, self.capability, case)
+            if self.subject == REFERRAL:
+                referral, case = _lock_referral(actor, subject_id)
+                subject = referral
+            else:
+                case = policy.get_visible_case(actor, subject_id, for_update=True)
+                subject = referral = None
+            access = policy.require_rule(
+                actor, self.rule, self.capability, subject or case
+            )
             for guard in self.guards:
-                guard(case)
+                guard(subject or case)
             context = Context(
                 actor=actor, case=case, membership=access.membership,
-                now=timezone.now(), step=self, referral=access.referral,
+                now=timezone.now(), step=self, referral=access.referral or referral,
             )  # fmt: skip
             result = self.body(context, **inputs)
         return Outcome(case=case, result=result)
 
-    def possible(self, case: Case) -> bool:
-        """The guards pass on the case as it is (no lock: a hint for lists)."""
+    def possible(self, subject: Case | Referral) -> bool:
+        """The guards pass on the case (or referral) as it is (no lock: a hint
+        for lists)."""
         try:
             for guard in self.guards:
-                guard(case)
+                guard(subject)
         except Conflict:
             return False
         return True
 
-    def allowed(self, user: User, case: Case) -> bool:
+    def allowed(self, user: User, subject: Case | Referral) -> bool:
         try:
-            policy.require_rule(user, self.rule, self.capability, case)
+            policy.require_rule(user, self.rule, self.capability, subject)
         except Forbidden:
             return False
         return True
 
 
+def _lock_referral(actor: User, referral_id: UUID) -> tuple[Referral, Case]:
+    """Find the referral through the policy, then lock its case and the
+    referral (in that order everywhere)."""
+    visible = policy.get_visible_referral(actor, referral_id)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .get(pk=visible.case_id)
+    )
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("from_organisation", "to_organisation")
+        .get(pk=visible.pk)
+    )
+    return referral, case
+
+
+# The declared steps by name: those taken on a case, and those taken on a
+# referral (routes and pages of their own).
 STEPS: dict[str, Step] = {}
+REFERRAL_STEPS: dict[str, Step] = {}
 
 
 def step(name: str, **declaration) -> Callable[[Callable], Callable]:
     """Declare the decorated body a step of the workflow; returns the public
-    service, `service(*, actor, case_id, **inputs)`, which executes it."""
+    service, `service(*, actor, case_id, **inputs)` (`referral_id` for a step
+    on a referral), which executes it."""
 
     def register(body: Callable) -> Callable:
-        if name in STEPS:
+        subject = declaration.get("subject", CASE)
+        registry = REFERRAL_STEPS if subject == REFERRAL else STEPS
+        if name in registry:
             raise ValueError(f"step {name!r} is declared twice")
         fires = tuple(declaration.pop("fires", ()))
         guards = declaration.pop("guards", None)
         if guards is None:
             guards = (requires_graph(*fires),) if fires else ()
+        subject_id = f"{subject}_id"
 
         @wraps(body)
-        def service(*, actor: User, case_id: UUID, **inputs):
-            return declared.execute(actor=actor, case_id=case_id, **inputs).result
+        def service(*, actor: User, **arguments):
+            subject_value = arguments.pop(subject_id)
+            outcome = declared.execute(
+                actor=actor, subject_id=subject_value, **arguments
+            )
+            return outcome.result
 
-        service.__signature__ = _service_signature(body)
+        service.__signature__ = _service_signature(body, subject_id)
         declared = Step(
             name=name, body=body, fires=fires, guards=tuple(guards), service=service,
             **declaration,
         )  # fmt: skip
         _check_input(declared)
-        STEPS[name] = declared
+        registry[name] = declared
         return service
 
     return register
@@ -187,12 +231,12 @@ def _check_input(declared: Step) -> None:
             raise TypeError(f"step {declared.name!r}: {name} needs a default")
 
 
-def _service_signature(body: Callable) -> inspect.Signature:
+def _service_signature(body: Callable, subject_id: str) -> inspect.Signature:
     keyword = inspect.Parameter.KEYWORD_ONLY
     return inspect.Signature(
         [
             inspect.Parameter("actor", keyword, annotation=User),
-            inspect.Parameter("case_id", keyword, annotation=UUID),
+            inspect.Parameter(subject_id, keyword, annotation=UUID),
             *_keyword_arguments(body).values(),
         ],
         return_annotation=inspect.signature(body).return_annotation,

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nrm import outbox
 from nrm.audit import Event
 from nrm.choices import ServiceKind
 from nrm.errors import Conflict, InvalidInput
-from nrm.models import User
 from nrm.roles import Capability as C
 from nrm.selectors import pathway_services
 from referral import policy, workflow
 from referral import serializers as s
 from referral.models import (
     AnonymousNotification,
-    Case,
     DeadlineKind,
     DeclineReason,
     Referral,
@@ -37,7 +33,9 @@ from referral.services.common import (
     send_referral,
     transit,
 )
-from referral.steps import Context, step
+from referral.steps import REFERRAL, Context, step
+
+Rule = policy.Rule
 
 
 @step(
@@ -77,35 +75,35 @@ def referral_send(
     return referral
 
 
-def _lock_referral(actor: User, referral_id: UUID) -> tuple[Referral, Case]:
-    """Lock the case, then the referral (the same order everywhere)."""
-    visible = policy.get_visible_referral(actor, referral_id)
-    case = (
-        Case.objects.select_for_update()
-        .select_related("person")
-        .get(pk=visible.case_id)
-    )
-    referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("from_organisation", "to_organisation")
-        .get(pk=visible.pk)
-    )
-    return referral, case
+# The receiving organisation's answer and the sender's withdrawal or expiry:
+# steps taken on a referral (`POST /api/v1/referrals/{referral_id}/{step}/`).
+ON_REFERRAL = {"subject": REFERRAL, "output": s.ReferralSerializer}
+ANSWER = {**ON_REFERRAL, "capability": C.REFERRAL_ANSWER, "rule": Rule.RECIPIENT}
+SENDER = {**ON_REFERRAL, "capability": C.REFERRAL_SEND, "rule": Rule.SENDER}
 
 
-@transaction.atomic
-def referral_accept(*, actor: User, referral_id: UUID) -> Referral:
-    referral, case = _lock_referral(actor, referral_id)
-    membership = policy.require_answer(actor, referral)
-    workflow.require_fsm(referral, "accept")
+@step(
+    "accept", label=_("Accept the referral"), fires=("accept",),
+    input=s.NoInputSerializer, event=Event.REFERRAL_ACCEPTED,
+    notifications=("referral.accepted",), **ANSWER,
+)  # fmt: skip
+def referral_accept(ctx: Context) -> Referral:
+    """The recipient takes the person on: it gains access to the case (unless
+    it is a foreign mechanism), and an identification referral starts the
+    assessment."""
+    referral, case, actor, membership = (
+        ctx.referral,
+        ctx.case,
+        ctx.actor,
+        ctx.membership,
+    )
     if referral.purpose != ServiceKind.TRANSNATIONAL:
         workflow.require_open(case)
     if referral.purpose == ServiceKind.IDENTIFICATION:
         workflow.require_fsm(case, "accept_identification_referral")
-    now = timezone.now()
-    fire(referral, "accept", at=now, by=actor)
+    fire(referral, "accept", at=ctx.now, by=actor)
     close_deadlines(
-        case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=True,
+        case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=ctx.now, met=True,
         referral=referral,
     )  # fmt: skip
     if referral.purpose != ServiceKind.TRANSNATIONAL:
@@ -119,7 +117,7 @@ def referral_accept(*, actor: User, referral_id: UUID) -> Referral:
     if referral.purpose == ServiceKind.IDENTIFICATION:
         transit(
             case, "accept_identification_referral", actor=actor,
-            membership=membership, at=now,
+            membership=membership, at=ctx.now,
         )  # fmt: skip
     outbox.enqueue(
         "referral.accepted", organisation=referral.from_organisation,
@@ -128,34 +126,39 @@ def referral_accept(*, actor: User, referral_id: UUID) -> Referral:
     return referral
 
 
-@transaction.atomic
-def referral_decline(*, actor: User, referral_id: UUID, reason: str) -> Referral:
-    referral, case = _lock_referral(actor, referral_id)
-    membership = policy.require_answer(actor, referral)
+@step(
+    "decline", label=_("Decline the referral"), fires=("decline",),
+    input=s.ReferralDeclineSerializer, event=Event.REFERRAL_DECLINED,
+    notifications=("referral.declined",), **ANSWER,
+)  # fmt: skip
+def referral_decline(ctx: Context, *, reason: str) -> Referral:
     workflow.require_choice(reason, DeclineReason, "reason")
     lapse_referral(
-        referral, case, method="decline", event_code=Event.REFERRAL_DECLINED,
-        actor=actor, membership=membership, now=timezone.now(), reason=reason,
+        ctx.referral, ctx.case, method="decline", event_code=Event.REFERRAL_DECLINED,
+        actor=ctx.actor, membership=ctx.membership, now=ctx.now, reason=reason,
     )  # fmt: skip
     outbox.enqueue(
-        "referral.declined", organisation=referral.from_organisation,
-        referral_id=referral.pk, reason=reason,
+        "referral.declined", organisation=ctx.referral.from_organisation,
+        referral_id=ctx.referral.pk, reason=reason,
     )  # fmt: skip
-    return referral
+    return ctx.referral
 
 
-@transaction.atomic
-def referral_withdraw(*, actor: User, referral_id: UUID) -> Referral:
-    referral, case = _lock_referral(actor, referral_id)
-    membership = policy.require_sender(actor, referral)
+@step(
+    "withdraw", label=_("Withdraw the referral"), fires=("withdraw",),
+    input=s.NoInputSerializer, event=Event.REFERRAL_WITHDRAWN,
+    notifications=("referral.withdrawn",), **SENDER,
+)  # fmt: skip
+def referral_withdraw(ctx: Context) -> Referral:
+    referral = ctx.referral
     if referral.state != ReferralState.SENT:
         raise Conflict(
             _("Only an unanswered referral can be withdrawn."),
             code="referral_answered", detail={"state": referral.state},
         )  # fmt: skip
     lapse_referral(
-        referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
-        actor=actor, membership=membership, now=timezone.now(),
+        referral, ctx.case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
+        actor=ctx.actor, membership=ctx.membership, now=ctx.now,
     )  # fmt: skip
     outbox.enqueue(
         "referral.withdrawn", organisation=referral.to_organisation,
@@ -164,17 +167,19 @@ def referral_withdraw(*, actor: User, referral_id: UUID) -> Referral:
     return referral
 
 
-@transaction.atomic
-def referral_expire(*, actor: User, referral_id: UUID) -> Referral:
+@step(
+    "expire", label=_("Give up on the referral"), fires=("expire",),
+    input=s.NoInputSerializer, event=Event.REFERRAL_EXPIRED,
+    notifications=("referral.expired",), **SENDER,
+)  # fmt: skip
+def referral_expire(ctx: Context) -> Referral:
     """The sender gives up on an unanswered referral once its answer is due."""
-    referral, case = _lock_referral(actor, referral_id)
-    membership = policy.require_sender(actor, referral)
-    now = timezone.now()
-    if referral.state == ReferralState.SENT and now <= referral.answer_due_at:
+    referral = ctx.referral
+    if ctx.now <= referral.answer_due_at:
         raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
     lapse_referral(
-        referral, case, method="expire", event_code=Event.REFERRAL_EXPIRED,
-        actor=actor, membership=membership, now=now,
+        referral, ctx.case, method="expire", event_code=Event.REFERRAL_EXPIRED,
+        actor=ctx.actor, membership=ctx.membership, now=ctx.now,
     )  # fmt: skip
     outbox.enqueue(
         "referral.expired", organisation=referral.to_organisation,
@@ -183,17 +188,17 @@ def referral_expire(*, actor: User, referral_id: UUID) -> Referral:
     return referral
 
 
-@transaction.atomic
-def referral_complete(*, actor: User, referral_id: UUID) -> Referral:
-    referral, case = _lock_referral(actor, referral_id)
-    membership = policy.require_answer(actor, referral)
-    workflow.require_fsm(referral, "complete")
-    fire(referral, "complete", at=timezone.now())
+@step(
+    "complete", label=_("Complete the referral"), fires=("complete",),
+    input=s.NoInputSerializer, event=Event.REFERRAL_COMPLETED, **ANSWER,
+)  # fmt: skip
+def referral_complete(ctx: Context) -> Referral:
+    fire(ctx.referral, "complete", at=ctx.now)
     event(
-        Event.REFERRAL_COMPLETED, actor=actor, membership=membership, case=case,
-        obj=referral,
+        Event.REFERRAL_COMPLETED, actor=ctx.actor, membership=ctx.membership,
+        case=ctx.case, obj=ctx.referral,
     )  # fmt: skip
-    return referral
+    return ctx.referral
 
 
 @step(

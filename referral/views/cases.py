@@ -352,7 +352,9 @@ def case_step(request, case_id, name):
             status = 400
         else:
             try:
-                step.execute(actor=user, case_id=case.pk, **serializer.validated_data)
+                step.execute(
+                    actor=user, subject_id=case.pk, **serializer.validated_data
+                )
             except APPLICATION_ERRORS as exc:
                 error, status = message_of(exc), error_status(exc)
             except ValidationError as exc:

@@ -19,7 +19,7 @@ from rest_framework import serializers as drf
 
 from nrm.roles import Capability
 from referral import forms, steps
-from referral.steps import STEPS, Context, step
+from referral.steps import REFERRAL_STEPS, STEPS, Context, step
 from referral.views.cases import step_url
 
 NAMES = sorted(STEPS)
@@ -32,6 +32,13 @@ def test_the_steps_of_todays_workflow_are_declared():
         "decide-reasonable-grounds", "decide-conclusive-grounds", "reconsider",
         "suspend", "resume", "transfer", "close",
     }  # fmt: skip
+    assert set(REFERRAL_STEPS) == {
+        "accept",
+        "decline",
+        "withdraw",
+        "expire",
+        "complete",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +75,15 @@ def test_every_step_has_a_page_and_a_form_from_its_input(name):
 def test_every_step_is_in_the_workflow_document():
     text = (Path(settings.BASE_DIR) / "docs" / "workflow.md").read_text()
     listed = re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE)
-    assert listed == list(STEPS)
+    assert listed == [*STEPS, *REFERRAL_STEPS]
+
+
+@pytest.mark.parametrize("name", sorted(REFERRAL_STEPS))
+def test_every_step_on_a_referral_is_an_operation_of_the_schema(schema, name):
+    declared = REFERRAL_STEPS[name]
+    operation = schema["paths"][f"/api/v1/referrals/{{referral_id}}/{name}/"]
+    body = operation["post"].get("requestBody")
+    assert _properties(schema, body) == set(declared.input().fields)
 
 
 def test_a_declaration_whose_input_is_not_the_services_arguments_is_refused():
