@@ -128,6 +128,14 @@ class CountryProfile(models.Model):
         validators=[MinValueValidator(2)],
         help_text=_("Minimum group size in the case-level anonymised export."),
     )
+    l_diversity = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(2)],
+        help_text=_(
+            "Distinct trafficking statuses every group of the case-level export "
+            "must hold."
+        ),
+    )
     working_weekdays = models.JSONField(
         default=_default_working_days,
         help_text=_("ISO weekdays that are working days (1 = Monday)."),

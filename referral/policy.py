@@ -195,7 +195,7 @@ def require(user: User, capability: str, case: Case) -> Membership:
     membership = acting_membership(user, capability, case)
     if membership is None:
         raise Forbidden(
-            _("Your role does not allow this on this case."),
+            _("Your role does not allow this."),
             code="forbidden",
             detail={"capability": str(capability)},
         )
@@ -256,7 +256,7 @@ def require_capability(
     if not members:
         raise Forbidden(
             _("Your role does not allow this."),
-            code="not_allowed",
+            code="forbidden",
             detail={"capability": str(capability)},
         )
     organisations = {m.organisation_id for m in members}

@@ -17,7 +17,8 @@ of the step anywhere:
   name for name (checked when the declaration is made: no rename glue);
 - `output`: the serializer of what the body returns (None: the case);
 - `event` and `notifications`: the audit event and outbox kinds it writes,
-  beside the transition event the tail helper writes;
+  beside the transition event the tail helper writes; `milestones`: the
+  step can reach a statistics milestone, which the execution records;
 - page metadata: `label`, `help_text`, `grave` (ends or holds the case: shown
   apart, and its page asks for a confirmation), `page` (a dedicated page
   with a richer form than the generic step page), `recipients` (the service
@@ -55,6 +56,7 @@ from nrm.errors import Conflict, Forbidden
 from nrm.models import Membership, User
 from referral import policy, workflow
 from referral.models import Case, Referral
+from referral.statistics import milestones
 
 # What a step is taken on: a case, or a referral (its recipient's answer,
 # its sender's withdrawal...). The public service takes `<subject>_id`.
@@ -111,6 +113,9 @@ class Step:
     grave: bool = False
     page: str = ""
     recipients: str = ""
+    # The step can reach a statistics milestone: the executor records what
+    # the case reached (referral.statistics.milestones), in its transaction.
+    milestones: bool = False
     service: Callable[..., Any] = field(default=None, compare=False)
 
     def execute(self, *, actor: User, subject_id: UUID, **inputs) -> Outcome:
@@ -131,6 +136,8 @@ class Step:
                 now=timezone.now(), step=self, referral=access.referral or referral,
             )  # fmt: skip
             result = self.body(context, **inputs)
+            if self.milestones:
+                milestones.sync(case.pk)
         return Outcome(case=case, result=result)
 
     def possible(self, subject: Case | Referral) -> bool:

@@ -34,6 +34,12 @@ from referral.models.person import (
     DataKey,
     Person,
 )
+from referral.models.statistics import (
+    Milestone,
+    MilestoneKind,
+    ReleaseCounts,
+    StatisticsRelease,
+)
 
 __all__ = [
     "CLOSE_REASONS_NEEDING_BIA",
@@ -66,4 +72,8 @@ __all__ = [
     "CITIZENSHIP_UNKNOWN",
     "DataKey",
     "Person",
+    "Milestone",
+    "MilestoneKind",
+    "ReleaseCounts",
+    "StatisticsRelease",
 ]

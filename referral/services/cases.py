@@ -37,6 +37,7 @@ from referral.services.common import (
     transit,
     withdraw_open_referrals,
 )
+from referral.statistics import milestones
 from referral.steps import Context, step
 
 Rule = policy.Rule
@@ -103,6 +104,7 @@ def case_register(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
         obj=person, extra={"possible_duplicates": len(duplicates)},
     )  # fmt: skip
+    milestones.sync(case.pk)
     return Registration(case=case, possible_duplicates=len(duplicates))
 
 
@@ -154,7 +156,7 @@ def case_resume(ctx: Context) -> Case:
     rule=Rule.REGISTERING, fires=("transfer",), input=s.TransferSerializer,
     output=s.ReferralSerializer, event=Event.REFERRAL_SENT,
     notifications=("referral.received",), grave=True,
-    recipients=ServiceKind.TRANSNATIONAL,
+    recipients=ServiceKind.TRANSNATIONAL, milestones=True,
     help_text=_("The case ends here; a minimal, sealed hand-over goes abroad."),
 )  # fmt: skip
 def case_transfer(

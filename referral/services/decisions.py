@@ -28,6 +28,7 @@ DECISION = {
     "output": s.DecisionSerializer,
     "event": Event.DECISION_TAKEN,
     "notifications": ("decision.taken",),
+    "milestones": True,
 }
 
 

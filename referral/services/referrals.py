@@ -43,7 +43,7 @@ Rule = policy.Rule
     fires=("send_identification_referral",), guards=(workflow.require_open,),
     input=s.ReferralCreateSerializer, output=s.ReferralSerializer,
     event=Event.REFERRAL_SENT, notifications=("referral.received",),
-    page="case-referral-new",
+    page="case-referral-new", milestones=True,
 )  # fmt: skip
 def referral_send(
     ctx: Context, *, to_organisation_id: UUID, purpose: str, urgency: str = "routine"
@@ -85,7 +85,7 @@ SENDER = {**ON_REFERRAL, "capability": C.REFERRAL_SEND, "rule": Rule.SENDER}
 @step(
     "accept", label=_("Accept the referral"), fires=("accept",),
     input=s.NoInputSerializer, event=Event.REFERRAL_ACCEPTED,
-    notifications=("referral.accepted",), **ANSWER,
+    notifications=("referral.accepted",), milestones=True, **ANSWER,
 )  # fmt: skip
 def referral_accept(ctx: Context) -> Referral:
     """The recipient takes the person on: it gains access to the case (unless
@@ -129,7 +129,7 @@ def referral_accept(ctx: Context) -> Referral:
 @step(
     "decline", label=_("Decline the referral"), fires=("decline",),
     input=s.ReferralDeclineSerializer, event=Event.REFERRAL_DECLINED,
-    notifications=("referral.declined",), **ANSWER,
+    notifications=("referral.declined",), milestones=True, **ANSWER,
 )  # fmt: skip
 def referral_decline(ctx: Context, *, reason: str) -> Referral:
     workflow.require_choice(reason, DeclineReason, "reason")

@@ -31,7 +31,7 @@ class ScreeningResult:
     "screen", label=_("Record a screening"), capability=C.CASE_SCREEN,
     fires=("record_screening", "record_later_screening"),
     input=s.ScreeningCreateSerializer, output=s.ScreeningResultSerializer,
-    event=Event.SCREENING_RECORDED, page="case-screen",
+    event=Event.SCREENING_RECORDED, page="case-screen", milestones=True,
 )  # fmt: skip
 def screening_record(
     ctx: Context,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from uuid import UUID
 
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,23 @@ from nrm.errors import InvalidInput
 from nrm.models import Membership, User
 from nrm.roles import Capability
 from referral import policy
-from referral.statistics.queries import Scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole mechanism, or the cases one organisation
+    registered (a supervisor's own figures)."""
+
+    organisation_id: UUID | None = None
+
+    @property
+    def national(self) -> bool:
+        return self.organisation_id is None
+
+    @property
+    def code(self) -> str:
+        return "national" if self.national else "organisation"
+
 
 SCOPES = ("national", "organisation")
 

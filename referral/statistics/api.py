@@ -31,8 +31,7 @@ from rest_framework.views import APIView
 
 from config.permissions import IsSignedIn
 from nrm.errors import InvalidInput, NotVisible
-from referral.statistics import access, services, tables
-from referral.statistics.export import case_level_export
+from referral.statistics import access, export, services, tables
 from referral.statistics.periods import (
     YEAR,
     Period,
@@ -115,6 +114,14 @@ class _ScopeSerializer(serializers.Serializer):
     organisation = serializers.UUIDField(allow_null=True)
 
 
+class _ReleaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    month = serializers.CharField(help_text="The last month the release covers.")
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    content_hash = serializers.CharField(help_text="SHA-256 of the stored document.")
+
+
 class StatisticsReportSerializer(serializers.Serializer):
     period = serializers.CharField()
     period_start = serializers.DateField()
@@ -124,6 +131,7 @@ class StatisticsReportSerializer(serializers.Serializer):
     rule = serializers.CharField()
     definitions = serializers.DictField(child=serializers.CharField())
     generated_at = serializers.DateTimeField()
+    release = _ReleaseSerializer()
     tables = _TableSerializer(many=True)
 
 
@@ -138,6 +146,9 @@ class _FieldSerializer(serializers.Serializer):
 class CaseLevelExportSerializer(serializers.Serializer):
     period = serializers.CharField()
     k = serializers.IntegerField()
+    l = serializers.IntegerField(  # noqa: E741 - the l of l-diversity
+        help_text="Distinct TraffickingStatus values per class."
+    )
     records_published = serializers.IntegerField()
     records_dropped = serializers.IntegerField()
     rule = serializers.CharField()
@@ -167,6 +178,7 @@ _PARAMETERS = [
 _ERRORS = {
     400: OpenApiResponse(description="A bad period, scope or table."),
     403: OpenApiResponse(description="Not the rapporteur or a supervisor."),
+    404: OpenApiResponse(description="The period has not been published yet."),
 }
 
 
@@ -204,7 +216,12 @@ class _StatisticsApi(APIView):
                     ),
                     detail={"period": [_("Ask for a quarter or a year.")]},
                 )
-        data = tables.report(scope, period, today=today, names=names)
+        if not scope.national and table in tables.NATIONAL_TABLES:
+            raise InvalidInput(
+                _("This table is published for the national figures only."),
+                detail={"scope": [_("Ask for the national scope.")]},
+            )
+        data = tables.report(scope, period, names=names)
         file_format = "csv" if self.wants_csv(request) else "json"
         services.statistics_exported(
             actor=request.user, membership=membership, table=table,
@@ -269,13 +286,20 @@ class StatisticsCaseLevelApi(_StatisticsApi):
                 _("The case-level export is by calendar year (for example 2026)."),
                 detail={"period": [_("Ask for a year.")]},
             )
-        export = case_level_export(period)
+        release = tables.latest_release(export.SCOPE, period.year)
+        if release is None:
+            raise NotVisible(
+                _("The case-level export of %(year)s has not been published yet.")
+                % {"year": period.key}
+            )
+        document = release.document
         file_format = "csv" if self.wants_csv(request) else "json"
         summary = {
-            "k": export.plan.k,
-            "records_published": export.plan.published,
-            "records_dropped": export.plan.dropped,
-            "levels": export.levels,
+            "k": document["k"],
+            "l": document["l"],
+            "records_published": document["records_published"],
+            "records_dropped": document["records_dropped"],
+            "levels": {f["name"]: f["level_name"] for f in document["fields"]},
         }
         services.statistics_exported(
             actor=request.user, membership=membership, table="case-level",
@@ -284,31 +308,17 @@ class StatisticsCaseLevelApi(_StatisticsApi):
         )  # fmt: skip
         if file_format == "csv":
             response = _streamed(
-                export.csv_lines(),
+                export.csv_lines(document),
                 "text/csv; charset=utf-8",
-                f"cases-{period.key}-k{export.plan.k}.csv",
+                f"cases-{period.key}-k{document['k']}-l{document['l']}.csv",
             )
         else:
-            envelope = {
-                "period": period.key,
-                "k": export.plan.k,
-                "records_published": export.plan.published,
-                "records_dropped": export.plan.dropped,
-                "rule": _(
-                    "Every combination of the published attributes is shared by "
-                    "at least k records; records that could not be generalised "
-                    "enough are dropped and counted."
-                ),
-                "fields": export.fields,
-            }
-            response = _streamed(export.json_chunks(envelope), "application/json")
-        response["X-Disclosure-Rule"] = (
-            f"k-anonymity: every combination of the published attributes is shared "
-            f"by at least {export.plan.k} records; the others are dropped"
-        )
-        response["X-K-Anonymity"] = str(export.plan.k)
-        response["X-Records-Published"] = str(export.plan.published)
-        response["X-Records-Dropped"] = str(export.plan.dropped)
+            response = _streamed(export.json_chunks(document), "application/json")
+        response["X-Disclosure-Rule"] = document["rule"]
+        response["X-K-Anonymity"] = str(document["k"])
+        response["X-L-Diversity"] = str(document["l"])
+        response["X-Records-Published"] = str(document["records_published"])
+        response["X-Records-Dropped"] = str(document["records_dropped"])
         return response
 
 

@@ -56,6 +56,7 @@ from referral.models import (
     Referral,
     ReferralState,
 )
+from referral.statistics import milestones
 
 __all__ = ["GENERATOR_USERNAME", "Summary", "generate"]
 
@@ -632,6 +633,7 @@ def generate(
     window = (start_at, end, now)
     if workers <= 1:
         summary = _run(count, seed, directory, window, batch_size, progress)
+        milestones.backfill()
         if progress:
             progress(count)
         return summary
@@ -674,6 +676,7 @@ def generate(
         total.deadlines += result.deadlines
         for state, n in result.states.items():
             total.states[state] = total.states.get(state, 0) + n
+    milestones.backfill()
     if progress:
         progress(count)
     return total

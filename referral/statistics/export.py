@@ -1,11 +1,21 @@
 """The case-level anonymised export for researchers: one row per case
-registered in a calendar year, k-anonymised (`kanon`), streamed.
+registered in a calendar year, k-anonymised (`kanon`) and l-diverse in its
+TraffickingStatus, built once when the year's last release is published and
+stored with it (`releases.publish_month`).
 
 Field names follow the IOM Human Trafficking Case Data Standard (HTCDS)
 where it has the field (Gender, Nationality, TypeOfExploitation,
 TraffickingStatus, Status); the others are this mechanism's and say so
-("source": "NRM"). No identifier, date or free text is exported; rows come
-in the order of the cases' random ids, which says nothing about them.
+("source": "NRM"). No identifier, date or free text is exported. The
+attributes are those the case had when it was registered (its registration
+milestone), so the export agrees with the published tables; only the
+statuses are read at publication. Rows are shuffled afresh for each release.
+
+Quasi-identifiers are every attribute but TraffickingStatus, the sensitive
+one: the generalisation makes every combination of quasi-identifiers shared
+by at least k records, and a combination whose records do not hold at least
+l distinct TraffickingStatus values is dropped (and counted), so no class
+tells its members' status.
 
 Generalisation hierarchy (level 0 first; the top level publishes "*"):
     RegistrationPeriod          quarter (2026-Q1) > year > *
@@ -32,37 +42,23 @@ from __future__ import annotations
 
 import csv
 import json
+import random
+from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from django.db.models import (
-    CharField,
-    Count,
-    F,
-    Min,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
 from nrm.selectors import active_profile
-from referral.models import (
-    Case,
-    CaseExploitationForm,
-    CaseState,
-    Decision,
-    DecisionKind,
-)
-from referral.statistics.kanon import ANY, Attribute, Plan, generaliser, plan
-from referral.statistics.periods import Period, local_midnight
-from referral.statistics.queries import MULTIPLE_FORMS, NO_FORM
+from referral.models import Case, CaseState, Decision, DecisionKind, Milestone
+from referral.statistics.kanon import ANY, Attribute, generaliser, plan
+from referral.statistics.milestones import MULTIPLE_FORMS, NO_FORM
 
-__all__ = ["CaseLevelExport", "attributes", "case_level_export"]
+__all__ = ["attributes", "build", "csv_lines", "lower_bounds"]
 
+SCOPE = "case-level"
+"""The scope under which the export is stored as a release."""
 MAX_DROPPED_SHARE = 0.05
 """Generalise until at most this share of the records has to be dropped."""
 
@@ -199,23 +195,14 @@ def attributes(country: str) -> tuple[Attribute, ...]:
     )
 
 
-def _cases(period: Period) -> QuerySet:
-    """Cases registered in the period, with each attribute's raw value."""
-    forms = CaseExploitationForm.objects.filter(case=OuterRef("pk")).order_by()
-    latest = Decision.objects.filter(case=OuterRef("pk")).order_by("-decided_at")
+def _rows(year: int) -> QuerySet:
+    """The year's registrations with their recorded attributes and the
+    case's current state and latest decision (one statement, one snapshot)."""
+    latest = Decision.objects.filter(case=OuterRef("subject")).order_by("-decided_at")
     return (
-        Case.objects.filter(
-            registered_at__gte=local_midnight(period.first_day),
-            registered_at__lt=local_midnight(period.end),
-        )
+        Milestone.objects.filter(measure="registered", year=year)
         .annotate(
-            month=TruncMonth("registered_at", tzinfo=timezone.get_current_timezone()),
-            form_count=Subquery(
-                forms.values("case").annotate(n=Count("pk")).values("n")[:1]
-            ),
-            first_form=Subquery(
-                forms.values("case").annotate(f=Min("form")).values("f")[:1]
-            ),
+            state=Subquery(Case.objects.filter(pk=OuterRef("subject")).values("state")[:1]),
             latest_positive=Subquery(latest.values("positive")[:1]),
             latest_kind=Subquery(latest.values("kind")[:1]),
             latest_of_kind=Coalesce(
@@ -223,75 +210,91 @@ def _cases(period: Period) -> QuerySet:
                 Value(""),
                 output_field=CharField(),
             ),
-            organisation_kind=F("organisation__kind"),
         )
         .order_by()
-    )
+        .values_list(
+            "month", "organisation_id", "sex", "age_group", "citizenship", "form",
+            "latest_positive", "latest_kind", "latest_of_kind", "state",
+            "reception_stage",
+        )
+    )  # fmt: skip
 
 
-_COLUMNS = (
-    "month",
-    "person__sex",
-    "person__age_group",
-    "person__citizenship",
-    "form_count",
-    "first_form",
-    "latest_positive",
-    "latest_kind",
-    "latest_of_kind",
-    "state",
-    "organisation_kind",
-    "region",
-    "reception_stage",
-)
-
-
-def _raw(row: tuple) -> tuple[str, ...]:
-    (month, sex, age, citizenship, form_count, first_form, positive, kind,
-     of_kind, state, organisation_kind, region, stage) = row  # fmt: skip
-    if not form_count:
-        form = NO_FORM
-    elif form_count > 1:
-        form = MULTIPLE_FORMS
-    else:
-        form = first_form
+def _status(positive, kind, of_kind) -> str:
     if positive is None:
-        status = UNDETERMINED
-    elif not positive:
-        status = NOT_A_VICTIM
-    elif DecisionKind.CONCLUSIVE_GROUNDS in (kind, of_kind):
-        status = ACTUAL
-    else:
-        status = POSSIBLE
+        return UNDETERMINED
+    if not positive:
+        return NOT_A_VICTIM
+    if DecisionKind.CONCLUSIVE_GROUNDS in (kind, of_kind):
+        return ACTUAL
+    return POSSIBLE
+
+
+def _raw(year: int, row: tuple, organisations: dict) -> tuple[str, ...]:
+    (month, organisation, sex, age, citizenship, form, positive, kind, of_kind,
+     state, stage) = row  # fmt: skip
     if state == CaseState.CLOSED:
         case_status = "Closed"
     elif state == CaseState.TRANSFERRED:
         case_status = "ClosedReferred"
     else:
         case_status = "Active"
+    org_kind, region = organisations.get((month, str(organisation)), ("", ""))
     return (
-        f"{month.year}-{month.month:02d}",
-        sex,
-        age,
-        citizenship,
-        form,
-        status,
-        case_status,
-        organisation_kind,
-        region,
-        stage,
+        f"{year}-{month:02d}", sex, age, citizenship, form or NO_FORM,
+        _status(positive, kind, of_kind), case_status, org_kind, region, stage,
+    )  # fmt: skip
+
+
+STATUS = 5  # the position of TraffickingStatus in `attributes()`
+
+
+def build(year: int, *, k: int, l: int, organisations: dict) -> dict:  # noqa: E741
+    """The year's export as a document: fields, levels and shuffled records.
+
+    `organisations` maps (month, organisation id) to the organisation's kind
+    and region as that month's release recorded them."""
+    country = active_profile().country
+    published = attributes(country)
+    raw = [
+        _raw(year, row, organisations) for row in _rows(year).iterator(chunk_size=5000)
+    ]
+    quasi = [a for i, a in enumerate(published) if i != STATUS]
+
+    def qi(values: tuple[str, ...]) -> tuple[str, ...]:
+        return values[:STATUS] + values[STATUS + 1 :]
+
+    chosen = plan(
+        Counter(qi(r) for r in raw), quasi, k=k, max_dropped_share=MAX_DROPPED_SHARE
     )
-
-
-@dataclass(frozen=True)
-class CaseLevelExport:
-    period: Period
-    plan: Plan
-    attributes: tuple[Attribute, ...]
-
-    @property
-    def fields(self) -> list[dict]:
-        return [
+    apply = generaliser(quasi, chosen.levels)
+    statuses: dict[tuple, set] = defaultdict(set)
+    generalised = []
+    for record in raw:
+        g = apply(qi(record))
+        if chosen.keeps(g):
+            statuses[g].add(record[STATUS])
+            generalised.append((g, record[STATUS]))
+    records = [
+        [*g[:STATUS], status, *g[STATUS:]]
+        for g, status in generalised
+        if len(statuses[g]) >= l
+    ]
+    random.SystemRandom().shuffle(records)
+    levels = [*chosen.levels[:STATUS], 0, *chosen.levels[STATUS:]]
+    return {
+        "period": str(year),
+        "k": k,
+        "l": l,
+        "records_published": len(records),
+        "records_dropped": len(raw) - len(records),
+        "rule": (
+            f"Every combination of the published attributes other than "
+            f"TraffickingStatus is shared by at least {k} records holding at least "
+            f"{l} distinct TraffickingStatus values; records that could not be "
+            f"generalised enough are dropped and counted."
+        ),
+        "fields": [
             {
                 "name": a.field,
                 "source": a.source,
@@ -299,42 +302,30 @@ class CaseLevelExport:
                 "level_name": a.level_names[level],
                 "description": a.description,
             }
-            for a, level in zip(self.attributes, self.plan.levels, strict=True)
-        ]
+            for a, level in zip(published, levels, strict=True)
+        ],
+        "records": records,
+    }
 
-    @property
-    def levels(self) -> dict[str, str]:
-        return {
-            a.field: a.level_names[level]
-            for a, level in zip(self.attributes, self.plan.levels, strict=True)
-        }
 
-    def records(self) -> Iterator[tuple[str, ...]]:
-        """The published records, streamed from the database."""
-        apply = generaliser(self.attributes, self.plan.levels)
-        rows = _cases(self.period).order_by("pk").values_list(*_COLUMNS)
-        for row in rows.iterator(chunk_size=2000):
-            generalised = apply(_raw(row))
-            if self.plan.keeps(generalised):
-                yield generalised
+def csv_lines(document: dict) -> Iterator[str]:
+    writer = csv.writer(_Line(), lineterminator="\n")
+    yield writer.writerow([f["name"] for f in document["fields"]])
+    for record in document["records"]:
+        yield writer.writerow(record)
 
-    def csv_lines(self) -> Iterator[str]:
-        writer = csv.writer(_Line(), lineterminator="\n")
-        yield writer.writerow([a.field for a in self.attributes])
-        for record in self.records():
-            yield writer.writerow(record)
 
-    def json_chunks(self, envelope: dict) -> Iterator[str]:
-        """The envelope as JSON with its "records" streamed in."""
-        head = json.dumps({**envelope, "records": []})
-        yield head[: -len("[]}")] + "["
-        names = [a.field for a in self.attributes]
-        first = True
-        for record in self.records():
-            item = json.dumps(dict(zip(names, record, strict=True)))
-            yield item if first else "," + item
-            first = False
-        yield "]}"
+def json_chunks(document: dict) -> Iterator[str]:
+    """The document as JSON with its records as objects, streamed."""
+    names = [f["name"] for f in document["fields"]]
+    head = json.dumps(
+        {k: v for k, v in document.items() if k != "records"} | {"records": []}
+    )
+    yield head[: -len("[]}")] + "["
+    for index, record in enumerate(document["records"]):
+        item = json.dumps(dict(zip(names, record, strict=True)))
+        yield item if index == 0 else "," + item
+    yield "]}"
 
 
 class _Line:
@@ -344,17 +335,51 @@ class _Line:
         return value
 
 
-def case_level_export(period: Period, *, k: int | None = None) -> CaseLevelExport:
-    """Plan the generalisation from the counts of the recorded combinations
-    (one GROUP BY in the database); the records are streamed afterwards."""
-    profile = active_profile()
-    if k is None:
-        k = profile.k_anonymity
-    published = attributes(profile.country)
-    grouped = _cases(period).values_list(*_COLUMNS).annotate(n=Count("pk"))
-    counts = ((_raw(row[:-1]), row[-1]) for row in grouped.iterator(chunk_size=5000))
-    return CaseLevelExport(
-        period=period,
-        plan=plan(counts, published, k=k, max_dropped_share=MAX_DROPPED_SHARE),
-        attributes=published,
-    )
+_GENDER_ROW = {v: k for k, v in _GENDER.items()}
+_AGE_ROW = {"Child": "child", "Adult": "adult", "Unknown": "unknown"}
+
+
+def _rows_of(
+    field: str, level: int, value: str, display: dict
+) -> tuple[str, str] | None:
+    """The (table, row) of the published tables that contains every record
+    with this value, if the value determines one."""
+    if value == ANY:
+        return None
+    if field == "Gender" and level == 0:
+        return "by-sex", _GENDER_ROW.get(value, "unknown")
+    if field == "AgeGroup":
+        return "by-age-group", value if level == 0 else _AGE_ROW.get(value, "unknown")
+    if field == "Nationality" and level == 0:
+        row = {"Unknown": "unknown", "Stateless": "stateless"}.get(value)
+        if row is None:
+            row = value if value in display["citizenship"] else "other"
+        return "by-citizenship", row
+    if field == "TypeOfExploitation" and level == 0:
+        return "by-exploitation-form", value
+    if field == "RegisteringOrganisationType":
+        return "by-organisation-kind", value
+    if field == "Region":
+        return "by-region", value
+    if field == "ReceptionStage":
+        return "by-reception-stage", value
+    return None
+
+
+def lower_bounds(
+    document: dict, display: dict, *, key, national: str
+) -> dict[str, int]:
+    """What the export tells of the national registered cells: each cell
+    holds at least the records of the classes it contains."""
+    fields = document["fields"]
+    year = document["period"]
+    bounds: Counter = Counter()
+    for record in document["records"]:
+        period = record[0] if record[0] != ANY else year
+        bounds[key(national, "overview", "total", "registered", period)] += 1
+        for field, value in zip(fields[1:], record[1:], strict=True):
+            found = _rows_of(field["name"], field["level"], value, display)
+            if found:
+                table, row = found
+                bounds[key(national, table, row, "registered", period)] += 1
+    return dict(bounds)

@@ -2,11 +2,10 @@
 
 Statistics are never asked for arbitrary dates, so two queries cannot differ
 by a single day; and never for a period still running, so the same query
-asked on two days cannot difference out what happened in between. A period's
-figures are a slice of its calendar year's table (`year_dimension`), which
-holds the year's ended months, its complete quarters and, once it is over,
-the year itself: every month, quarter and year of a year is published with
-one suppression pattern.
+asked on two days cannot difference out what happened in between. Each
+month's figures are published once, when it has ended, in a frozen release
+(`releases`); a quarter's and a year's with the release of their last
+month.
 """
 
 from __future__ import annotations
@@ -19,14 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nrm.errors import InvalidInput
-from referral.statistics.disclosure import Dimension
 
 __all__ = [
     "EARLIEST_YEAR",
     "Period",
     "default_period",
     "parse_period",
-    "year_dimension",
 ]
 
 EARLIEST_YEAR = 2000
@@ -147,45 +144,3 @@ def default_period(today: date) -> Period:
 
 def last_complete_year(today: date) -> Period:
     return Period(YEAR, today.year - 1)
-
-
-def ended_months(year: int, today: date) -> int:
-    """How many months of `year` have ended by `today` (0 to 12)."""
-    if year < today.year:
-        return 12
-    if year > today.year:
-        return 0
-    return today.month - 1
-
-
-def year_dimension(year: int, today: date, *, months: bool = True) -> Dimension:
-    """The year's time dimension: its ended months (unless `months` is
-    False), its complete quarters and, once the year is over, the year, with
-    the sums between them."""
-    ended = ended_months(year, today)
-    quarters = ended // 3
-    month_nodes = [month_key(year, m) for m in range(1, ended + 1)] if months else []
-    quarter_nodes = [quarter_key(year, q) for q in range(1, quarters + 1)]
-    children: dict[str, tuple[str, ...]] = {}
-    if months:
-        children = {
-            quarter_key(year, q): tuple(
-                month_key(year, m) for m in range(3 * q - 2, 3 * q + 1)
-            )
-            for q in range(1, quarters + 1)
-        }
-    nodes = [*month_nodes, *quarter_nodes]
-    if ended == 12:
-        nodes.append(str(year))
-        children[str(year)] = tuple(quarter_nodes)
-    return Dimension("period", tuple(nodes), children)
-
-
-def quarter_of(month: int) -> int:
-    return (month - 1) // 3 + 1
-
-
-def month_index(value: datetime) -> tuple[int, int]:
-    """The (year, month) of an aware datetime in the mechanism's time zone."""
-    local = timezone.localtime(value)
-    return local.year, local.month

@@ -1,68 +1,27 @@
-"""The published tables: counts from `queries`, protected by `disclosure`,
-cut for a period from the calendar year's protected tables.
+"""The published tables, cut from the stored releases (`releases`).
 
-For one scope and calendar year, `year_statistics` builds, for every
-measure, a family of linked tables (the totals by month, quarter and year,
-and each breakdown by the same periods) and protects it as a whole; then the
-referrals declined, and the deadline compliance. Any table of any period of
-that year is a slice of these, so every answer agrees with every other on
-what is suppressed. Durations are not additive; they are computed for the
-period asked, and published only for groups of at least the threshold.
+A request reads the newest stored document of its scope and calendar year
+and formats the period's cells as tables; nothing is counted or protected
+per request. A period that has ended but is not in a stored release yet
+answers 404 (the monthly job has not published it).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterator
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.choices import AgeGroup, ExploitationForm, OrganisationKind, Sex
-from nrm.selectors import active_profile
-from referral.models import DeadlineKind, DeclineReason, ReceptionStage
+from nrm.errors import InvalidInput, NotVisible
+from referral.models import DeclineReason, StatisticsRelease
 from referral.statistics import definitions as d
-from referral.statistics import queries
-from referral.statistics.disclosure import (
-    TOTAL,
-    Dimension,
-    Protection,
-    Table,
-    protect,
-    protect_family,
-)
-from referral.statistics.periods import (
-    MONTH,
-    YEAR,
-    Period,
-    ended_months,
-    local_midnight,
-    month_key,
-    quarter_key,
-    quarter_of,
-    year_dimension,
-)
-from referral.statistics.queries import MEASURES, Scope
+from referral.statistics import releases as r
+from referral.statistics.access import Scope
+from referral.statistics.periods import MONTH, YEAR, Period
 
-__all__ = [
-    "BREAKDOWN_TABLES",
-    "TABLE_NAMES",
-    "YearStatistics",
-    "report",
-    "year_statistics",
-]
+__all__ = ["NATIONAL_TABLES", "TABLE_NAMES", "csv_rows", "latest_release", "report"]
 
-BREAKDOWN_TABLES = {
-    "by-sex": "sex",
-    "by-age-group": "age_group",
-    "by-citizenship": "citizenship",
-    "by-exploitation-form": "exploitation_form",
-    "by-reception-stage": "reception_stage",
-    "by-organisation-kind": "organisation_kind",
-    "by-region": "region",
-}
+BREAKDOWN_TABLES = r.BREAKDOWN_TABLES
 TABLE_NAMES = (
     "overview",
     *BREAKDOWN_TABLES,
@@ -71,217 +30,36 @@ TABLE_NAMES = (
     "referrals-declined",
 )
 MONTHLY_TABLES = ("overview", "durations")
-"""Tables published for a month; the others are published by quarter and
-year only (monthly breakdowns would be mostly suppressed)."""
+"""Tables published for a month; the others by quarter and year only."""
+NATIONAL_TABLES = tuple(BREAKDOWN_TABLES)
+"""Tables published for the national scope only."""
 COUNT, DAYS, SHARE = "count", "days", "share"
-
-_AGE_CHILDREN = (
-    AgeGroup.CHILD_0_11,
-    AgeGroup.CHILD_12_14,
-    AgeGroup.CHILD_15_17,
-    AgeGroup.UNKNOWN_PRESUMED_CHILD,
-)
-_AGE_ADULTS = (
-    AgeGroup.ADULT_18_24,
-    AgeGroup.ADULT_25_34,
-    AgeGroup.ADULT_35_49,
-    AgeGroup.ADULT_50_PLUS,
-)
+MEASURES = r.MEASURES
+_BREAKDOWN_LABEL_KIND = {
+    "sex": "sex",
+    "age_group": "age_group",
+    "citizenship": "citizenship",
+    "form": "exploitation_form",
+    "reception_stage": "reception_stage",
+    "organisation_kind": "organisation_kind",
+    "region": "region",
+}
 
 
-def _flat(name: str, codes: list[str]) -> Dimension:
-    return Dimension(name, (TOTAL, *codes), {TOTAL: tuple(codes)} if codes else {})
+def scope_key(scope: Scope) -> str:
+    return r.NATIONAL if scope.national else str(scope.organisation_id)
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    dimension: Dimension
-    category: Mapping[str, str]  # raw value -> leaf node
-    default: str
-
-    def node(self, raw: str) -> str:
-        return self.category.get(raw, self.default)
-
-
-def _age_breakdown() -> Breakdown:
-    children = [str(a) for a in _AGE_CHILDREN]
-    adults = [str(a) for a in _AGE_ADULTS]
-    unknown = str(AgeGroup.UNKNOWN)
-    dimension = Dimension(
-        "age_group",
-        (TOTAL, "child", *children, "adult", *adults, unknown),
-        {TOTAL: ("child", "adult", unknown), "child": tuple(children),
-         "adult": tuple(adults)},
-    )  # fmt: skip
-    return Breakdown(dimension, {c: c for c in (*children, *adults)}, unknown)
-
-
-def _codes(choices) -> list[str]:
-    return [str(value) for value in choices.values]
-
-
-def _breakdowns(counts: queries.CaseCounts, threshold: int) -> dict[str, Breakdown]:
-    result = {
-        "sex": Breakdown(
-            _flat("sex", _codes(Sex)), {c: c for c in _codes(Sex)}, str(Sex.UNKNOWN)
-        ),
-        "age_group": _age_breakdown(),
-        "exploitation_form": Breakdown(
-            _flat("exploitation_form", [*_codes(ExploitationForm), "multiple"]),
-            {c: c for c in [*_codes(ExploitationForm), "multiple"]},
-            str(ExploitationForm.UNKNOWN),
-        ),
-        "reception_stage": Breakdown(
-            _flat("reception_stage", _codes(ReceptionStage)),
-            {c: c for c in _codes(ReceptionStage)},
-            str(ReceptionStage.REGISTRATION),
-        ),
-        "organisation_kind": Breakdown(
-            _flat("organisation_kind", _codes(OrganisationKind)),
-            {c: c for c in _codes(OrganisationKind)},
-            str(OrganisationKind.RECEPTION_CENTRE),
-        ),
-    }
-    regions = queries.regions_in(counts)
-    region_nodes = {r: (r if r != TOTAL else f"{r} (region)") for r in regions}
-    result["region"] = Breakdown(
-        _flat("region", list(region_nodes.values())), region_nodes, "unknown"
+def latest_release(scope: str, year: int) -> StatisticsRelease | None:
+    return (
+        StatisticsRelease.objects.filter(scope=scope, year=year)
+        .order_by("-month", "-version")
+        .first()
     )
-    registered = queries.registered_citizenships(counts)
-    kept = sorted(
-        (
-            code
-            for code, n in registered.items()
-            if code not in ("", "XX") and n >= d.CITIZENSHIP_FACTOR * threshold
-        ),
-        key=lambda code: (-registered[code], code),
-    )
-    citizenship = {code: code for code in kept}
-    citizenship.update({"": "unknown", "XX": "stateless"})
-    result["citizenship"] = Breakdown(
-        _flat("citizenship", [*kept, "other", "stateless", "unknown"]),
-        citizenship,
-        "other",
-    )
-    return result
-
-
-@dataclass
-class YearStatistics:
-    scope: Scope
-    year: int
-    threshold: int
-    time: Dimension
-    breakdowns: dict[str, Breakdown]
-    totals: dict[str, Protection]
-    by: dict[str, dict[str, Protection]]
-    declines: Protection
-    compliance: Protection
-
-
-def _time_leaf(year: int, month: int, time: Dimension) -> str | None:
-    """The leaf of the time dimension a month's count goes to: the month, or
-    its quarter where months are not published (None: not published)."""
-    key = month_key(year, month)
-    if key in time.nodes:
-        return key
-    key = quarter_key(year, quarter_of(month))
-    return key if key in time.nodes and time.is_leaf(key) else None
-
-
-def year_statistics(
-    scope: Scope, year: int, *, today: date, threshold: int | None = None
-) -> YearStatistics:
-    """Every count of the calendar year's ended months, protected."""
-    if threshold is None:
-        threshold = active_profile().statistics_threshold
-    time = year_dimension(year, today)
-    quarters = year_dimension(year, today, months=False)
-    months = ended_months(year, today)
-    start = local_midnight(date(year, 1, 1))
-    end = local_midnight(
-        date(year + 1, 1, 1) if months == 12 else date(year, months + 1, 1)
-    )
-    counts = (
-        queries.case_counts(scope, start, end)
-        if months
-        else {m: {"": Counter()} for m in MEASURES}
-    )
-    for measure in MEASURES:
-        counts[measure].setdefault("", Counter())
-        for breakdown in queries.BREAKDOWN_COLUMNS:
-            counts[measure].setdefault(breakdown, Counter())
-    breakdowns = _breakdowns(counts, threshold)
-    total_dimension = Dimension(TOTAL, (TOTAL,))
-    totals: dict[str, Protection] = {}
-    by: dict[str, dict[str, Protection]] = {}
-    for measure in MEASURES:
-        leaves: Counter = Counter()
-        for (_c, y, m), n in counts[measure][""].items():
-            leaf = _time_leaf(y, m, time)
-            if leaf:
-                leaves[(TOTAL, leaf)] += n
-        base = Table([total_dimension, time], leaves)
-        parts = {}
-        for name, breakdown in breakdowns.items():
-            leaves = Counter()
-            for (raw, y, m), n in counts[measure][name].items():
-                leaf = _time_leaf(y, m, quarters)
-                if leaf:
-                    leaves[(breakdown.node(raw), leaf)] += n
-            parts[name] = Table([breakdown.dimension, quarters], leaves)
-        totals[measure], by[measure] = protect_family(base, parts, threshold=threshold)
-
-    reasons = _codes(DeclineReason)
-    declines: Counter = Counter()
-    if months:
-        for (reason, y, m), n in queries.decline_counts(scope, start, end).items():
-            leaf = _time_leaf(y, m, quarters)
-            if leaf:
-                node = reason if reason in reasons else str(DeclineReason.OTHER)
-                declines[(node, leaf)] += n
-    declines_table = Table([_flat("decline_reason", reasons), quarters], declines)
-
-    kinds = Dimension(
-        "deadline_kind", (DeadlineKind.REFERRAL_ANSWER, DeadlineKind.RG_DECISION)
-    )
-    outcomes = Dimension(
-        "outcome", ("met", "on_time", "late"), {"met": ("on_time", "late")}
-    )
-    compliance: Counter = Counter()
-    if months:
-        for (kind, outcome, y, m), n in queries.compliance_counts(
-            scope, start, end
-        ).items():
-            leaf = _time_leaf(y, m, quarters)
-            if leaf:
-                compliance[(kind, outcome, leaf)] += n
-    compliance_table = Table([kinds, outcomes, quarters], compliance)
-    return YearStatistics(
-        scope=scope,
-        year=year,
-        threshold=threshold,
-        time=time,
-        breakdowns=breakdowns,
-        totals=totals,
-        by=by,
-        declines=protect(declines_table, threshold=threshold),
-        compliance=protect(compliance_table, threshold=threshold),
-    )
-
-
-# --- Slicing a period ------------------------------------------------------------
 
 
 def _columns(keys, labels, kind: str) -> list[dict]:
     return [{"key": k, "label": str(labels[k]), "kind": kind} for k in keys]
-
-
-def _depth(dimension: Dimension, node: str) -> int:
-    depth, current = 0, dimension.parent(node)
-    while current is not None:
-        depth, current = depth + 1, dimension.parent(current)
-    return depth
 
 
 def _table(name: str, unit: str, columns: list[dict], rows: list[dict]) -> dict:
@@ -294,11 +72,14 @@ def _table(name: str, unit: str, columns: list[dict], rows: list[dict]) -> dict:
     }
 
 
-def overview_table(stats: YearStatistics, period: Period) -> dict:
-    """The totals by month (and by quarter, for a year), then the period."""
-    keys = [month_key(period.year, m) for m in period.month_numbers]
+def _cell(doc: dict, *parts) -> int | None:
+    return doc["cells"].get("|".join(str(p) for p in parts))
+
+
+def overview_table(doc: dict, period: Period) -> dict:
+    keys = [r.month_key(period.year, m) for m in period.month_numbers]
     if period.kind == YEAR:
-        keys += [quarter_key(period.year, q) for q in range(1, 5)]
+        keys += [r.quarter_key(period.year, q) for q in range(1, 5)]
     if period.kind != MONTH:
         keys.append(period.key)
     rows = [
@@ -306,53 +87,62 @@ def overview_table(stats: YearStatistics, period: Period) -> dict:
             "key": key,
             "label": key,
             "level": 0 if key == period.key else (2 if "Q" not in key else 1),
-            "values": {m: stats.totals[m].published((TOTAL, key)) for m in MEASURES},
+            "values": {m: _cell(doc, "overview", "total", m, key) for m in MEASURES},
         }
         for key in keys
     ]
-    columns = _columns(MEASURES, d.MEASURE_LABELS, COUNT)
-    return _table("overview", "cases", columns, rows)
+    return _table(
+        "overview", "cases", _columns(MEASURES, d.MEASURE_LABELS, COUNT), rows
+    )
 
 
-def breakdown_table(stats: YearStatistics, period: Period, name: str) -> dict:
+def breakdown_table(doc: dict, period: Period, name: str) -> dict:
     breakdown = BREAKDOWN_TABLES[name]
-    dimension = stats.breakdowns[breakdown].dimension
+    rows, children = r.dimension(breakdown, doc["display"])
+    level = {r.TOTAL: 0}
+    for parent in rows:
+        for part in children.get(parent, ()):
+            level[part] = level[parent] + 1
+    kind = _BREAKDOWN_LABEL_KIND[breakdown]
+    table_rows = []
+    for row in rows:
+        source = ("overview", "total") if row == r.TOTAL else (name, row)
+        table_rows.append(
+            {
+                "key": row,
+                "label": d.label(kind, row),
+                "level": level[row],
+                "values": {m: _cell(doc, *source, m, period.key) for m in MEASURES},
+            }
+        )
+    columns = _columns(MEASURES, d.MEASURE_LABELS, COUNT)
+    return _table(name, "cases", columns, table_rows)
+
+
+def declines_table(doc: dict, period: Period) -> dict:
+    reasons = [str(x) for x in DeclineReason.values]
     rows = [
         {
-            "key": node,
-            "label": d.label(breakdown, node),
-            "level": _depth(dimension, node),
+            "key": row,
+            "label": d.label("decline_reason", row),
+            "level": 0 if row == r.TOTAL else 1,
             "values": {
-                m: stats.by[m][breakdown].published((node, period.key))
-                for m in MEASURES
+                "declined": _cell(doc, "referrals-declined", row, "count", period.key)
             },
         }
-        for node in dimension.nodes
-    ]
-    columns = _columns(MEASURES, d.MEASURE_LABELS, COUNT)
-    return _table(name, "cases", columns, rows)
-
-
-def declines_table(stats: YearStatistics, period: Period) -> dict:
-    dimension = stats.declines.table.dimensions[0]
-    rows = [
-        {
-            "key": node,
-            "label": d.label("decline_reason", node),
-            "level": _depth(dimension, node),
-            "values": {"declined": stats.declines.published((node, period.key))},
-        }
-        for node in dimension.nodes
+        for row in [r.TOTAL, *reasons]
     ]
     columns = [{"key": "declined", "label": _("Referrals declined"), "kind": COUNT}]
     return _table("referrals-declined", "referrals", columns, rows)
 
 
-def compliance_table(stats: YearStatistics, period: Period) -> dict:
+def compliance_table(doc: dict, period: Period) -> dict:
     rows = []
-    for kind in stats.compliance.table.dimensions[0].nodes:
+    for kind in r.COMPLIANCE_KINDS.values():
         values = {
-            outcome: stats.compliance.published((kind, outcome, period.key))
+            outcome: _cell(
+                doc, "deadline-compliance", f"{kind}.{outcome}", "count", period.key
+            )
             for outcome in ("on_time", "late", "met")
         }
         share = None
@@ -360,7 +150,7 @@ def compliance_table(stats: YearStatistics, period: Period) -> dict:
             share = round(values["on_time"] / values["met"], 3)
         rows.append(
             {
-                "key": str(kind),
+                "key": kind,
                 "label": d.label("deadline_kind", kind),
                 "level": 1,
                 "values": {**values, "share_on_time": share},
@@ -375,18 +165,16 @@ def compliance_table(stats: YearStatistics, period: Period) -> dict:
     return _table("deadline-compliance", "answers and decisions", columns, rows)
 
 
-def durations_table(scope: Scope, period: Period, threshold: int) -> dict:
-    start = local_midnight(period.first_day)
-    end = local_midnight(period.end)
-    summaries = queries.duration_summaries(scope, start, end)
+def durations_table(doc: dict, period: Period) -> dict:
+    spans = doc.get("durations", {})
     rows = []
-    for interval in queries.INTERVALS:
-        values: dict[str, float | None] = {}
-        for group in ("all", "child", "adult"):
-            summary = summaries.get((interval, group))
-            publish = summary is not None and summary.count >= threshold
-            values[f"{group}_median"] = round(summary.median, 1) if publish else None
-            values[f"{group}_p90"] = round(summary.p90, 1) if publish else None
+    for interval in r.INTERVALS:
+        values = {}
+        for group in r.GROUPS:
+            for stat in ("median", "p90"):
+                values[f"{group}_{stat}"] = spans.get(
+                    f"{interval}|{group}|{stat}|{period.key}"
+                )
         rows.append(
             {
                 "key": interval,
@@ -418,7 +206,36 @@ def durations_table(scope: Scope, period: Period, threshold: int) -> dict:
     return _table("durations", "days", columns, rows)
 
 
-def _envelope(scope: Scope, period: Period, threshold: int, tables: list) -> dict:
+def report(
+    scope: Scope, period: Period, *, names: tuple[str, ...] = TABLE_NAMES
+) -> dict:
+    """The named tables for a period from the stored release, with the rule,
+    the definitions and the release's identity."""
+    release = latest_release(scope_key(scope), period.year)
+    if release is None or period.key not in release.document["periods"]:
+        raise NotVisible(
+            _("The statistics of %(period)s have not been published yet.")
+            % {"period": period.key}
+        )
+    doc = release.document
+    if period.kind == MONTH:
+        names = tuple(n for n in names if n in MONTHLY_TABLES)
+    if not scope.national:
+        names = tuple(n for n in names if n not in NATIONAL_TABLES)
+    tables = []
+    for name in names:
+        if name == "overview":
+            tables.append(overview_table(doc, period))
+        elif name in BREAKDOWN_TABLES:
+            tables.append(breakdown_table(doc, period, name))
+        elif name == "durations":
+            tables.append(durations_table(doc, period))
+        elif name == "deadline-compliance":
+            tables.append(compliance_table(doc, period))
+        elif name == "referrals-declined":
+            tables.append(declines_table(doc, period))
+        else:
+            raise InvalidInput(_("There is no such statistics table."))
     return {
         "period": period.key,
         "period_start": period.first_day.isoformat(),
@@ -429,48 +246,19 @@ def _envelope(scope: Scope, period: Period, threshold: int, tables: list) -> dic
             if scope.organisation_id
             else None,
         },
-        "threshold": threshold,
-        "rule": d.rule_text(threshold),
+        "threshold": doc["threshold"],
+        "rule": doc["rule"],
         "definitions": {k: str(v) for k, v in d.DEFINITIONS.items()},
-        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "generated_at": doc["published_at"],
+        "release": {
+            "id": str(release.pk),
+            "month": r.month_key(release.year, release.month),
+            "version": release.version,
+            "published_at": doc["published_at"],
+            "content_hash": release.content_hash,
+        },
         "tables": tables,
     }
-
-
-def report(
-    scope: Scope,
-    period: Period,
-    *,
-    today: date,
-    names: tuple[str, ...] = TABLE_NAMES,
-    threshold: int | None = None,
-) -> dict:
-    """The named tables for a period, with the rule and the definitions."""
-    if threshold is None:
-        threshold = active_profile().statistics_threshold
-    if period.kind == MONTH:
-        names = tuple(n for n in names if n in MONTHLY_TABLES)
-    needs_year = any(n != "durations" for n in names)
-    stats = (
-        year_statistics(scope, period.year, today=today, threshold=threshold)
-        if needs_year
-        else None
-    )
-    tables = []
-    for name in names:
-        if name == "overview":
-            tables.append(overview_table(stats, period))
-        elif name in BREAKDOWN_TABLES:
-            tables.append(breakdown_table(stats, period, name))
-        elif name == "durations":
-            tables.append(durations_table(scope, period, threshold))
-        elif name == "deadline-compliance":
-            tables.append(compliance_table(stats, period))
-        elif name == "referrals-declined":
-            tables.append(declines_table(stats, period))
-        else:
-            raise KeyError(name)
-    return _envelope(scope, period, threshold, tables)
 
 
 CSV_HEADER = (

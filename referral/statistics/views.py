@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from nrm.auth import staff_login_required
-from nrm.errors import Forbidden, InvalidInput
+from nrm.errors import Forbidden, InvalidInput, NotVisible
 from referral.statistics import access, charts, services, tables
 from referral.statistics.definitions import MEASURE_LABELS
 from referral.statistics.periods import default_period, last_complete_year, parse_period
@@ -123,7 +123,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             period = parse_period(request.GET["period"], today=today)
         except InvalidInput as exc:
             status, error = 400, exc.message
-    data = tables.report(scope, period, today=today)
+    try:
+        data = tables.report(scope, period)
+    except NotVisible as exc:
+        return render(
+            request, "statistics/forbidden.html", {"error": exc.message}, status=404
+        )
     services.statistics_exported(
         actor=request.user, membership=membership, table="dashboard",
         period=period.key, format="html", scope=scope.code,

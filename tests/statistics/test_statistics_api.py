@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -16,10 +17,10 @@ from rest_framework.test import APIClient
 from nrm.audit import Event
 from nrm.models import AuditEvent
 from nrm.selectors import active_profile
-from referral.models import Case
-from referral.statistics import queries, tables
+from referral.models import Case, Milestone, ReleaseCounts
+from referral.statistics import milestones, releases, tables
 from referral.statistics.periods import Period, local_midnight, year_bounds
-from tests.statistics.attack import recoverable
+from referral.statistics.protection import intervals
 from tests.support.auth import signed_in
 
 REPORT = "/api/v1/statistics/"
@@ -75,7 +76,7 @@ def test_no_response_publishes_a_count_below_the_threshold(data):
             assert report["rule"] and report["definitions"]["presumed_victim"]
             cells += _assert_no_small_counts(report, threshold)
             suppressed += sum(1 for *_k, v in _count_cells(report) if v is None)
-    assert cells > 5000 and suppressed > 100  # the scan saw real tables
+    assert cells > 1000 and suppressed > 100  # the scan saw real tables
 
 
 def test_no_csv_export_publishes_a_count_below_the_threshold(data):
@@ -99,36 +100,23 @@ def test_no_csv_export_publishes_a_count_below_the_threshold(data):
             assert int(row["value"]) == 0 or int(row["value"]) >= threshold, row
 
 
-@pytest.mark.parametrize("scope", ["national", "north"])
-def test_no_suppressed_cell_can_be_recovered_from_its_family(data, scope):
-    """Every measure's totals and all its breakdowns at once (they share the
-    totals), for every period of a finished year and of the running one."""
-    organisation = data.org["North Reception Centre"]
-    statistics_scope = (
-        queries.Scope() if scope == "national" else queries.Scope(organisation.pk)
-    )
-    today = timezone.localdate()
+def test_every_suppressed_cell_keeps_an_interval_as_wide_as_the_threshold(data):
+    """The engine's own check, re-run on the stored releases: for every
+    family of every year (all scopes, periods and tables at once), the
+    linear program over what was published leaves every suppressed cell at
+    least `threshold` possible values. (The independent attacker, which reads
+    only what the API serves, is in test_release_attack.py.)"""
     threshold = active_profile().statistics_threshold
-    for year in (_year(), today.year):
-        stats = tables.year_statistics(
-            statistics_scope, year, today=today, threshold=threshold
-        )
-        for measure in queries.MEASURES:
-            family = [
-                ("base", stats.totals[measure].table, stats.totals[measure].suppressed)
-            ]
-            family += [
-                (name, p.table, p.suppressed) for name, p in stats.by[measure].items()
-            ]
-            found = recoverable(
-                family,
-                key=lambda name, cell: (
-                    ("shared", cell) if cell[0] == "total" else (name, cell)
-                ),
-            )
-            assert not found, (year, measure, sorted(map(str, found))[:3])
-        for protection in (stats.declines, stats.compliance):
-            assert not recoverable([("t", protection.table, protection.suppressed)])
+    checked = 0
+    for counts in ReleaseCounts.objects.filter(month=12):
+        for family in releases.stored_families(counts):
+            suppressed = {c for c in family.values if not counts.status[c]}
+            for cell, (low, high) in intervals(family, suppressed).items():
+                if high != float("inf"):
+                    wide = math.floor(high + 1e-6) - math.ceil(low - 1e-6) + 1
+                    assert wide >= threshold, (cell, low, high)
+                checked += 1
+    assert checked > 100
 
 
 def test_published_months_add_up_to_the_quarter(data):
@@ -138,7 +126,7 @@ def test_published_months_add_up_to_the_quarter(data):
     checked = 0
     for quarter in range(1, 5):
         months = [f"{_year()}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-        for measure in queries.MEASURES:
+        for measure in releases.MEASURES:
             published = [values[m][measure] for m in months]
             total = values[f"{_year()}-Q{quarter}"][measure]
             if None not in published and total is not None:
@@ -147,19 +135,16 @@ def test_published_months_add_up_to_the_quarter(data):
     assert checked >= 12
 
 
-def test_the_sql_and_the_portable_counts_agree(data):
-    start, end = year_bounds(_year())
-    scope = queries.Scope()
-    assert queries.case_counts(scope, start, end) == queries.case_counts_python(
-        scope, start, end
-    )
-    sql = queries.duration_summaries(scope, start, end)
-    portable = queries.duration_summaries_python(scope, start, end)
-    assert sql.keys() == portable.keys()
-    for key, summary in sql.items():
-        assert summary.count == portable[key].count
-        assert summary.median == pytest.approx(portable[key].median, abs=1e-6)
-        assert summary.p90 == pytest.approx(portable[key].p90, abs=1e-6)
+def test_the_sql_and_the_portable_milestones_agree(data):
+    fields = [f.name for f in Milestone._meta.fields if f.name not in ("id",)]
+
+    def row(m):
+        values = [getattr(m, f) for f in fields]
+        return tuple(round(v, 6) if isinstance(v, float) else v for v in values)
+
+    stored = sorted(row(m) for m in Milestone.objects.all())
+    portable = sorted(row(m) for m in milestones._rows_python(None))
+    assert stored == portable and len(stored) > 3000
 
 
 @pytest.mark.parametrize("username", WRONG_ROLES)
@@ -192,19 +177,21 @@ def test_a_supervisor_sees_only_their_organisation(data):
         registered_at__gte=local_midnight(Period("year", year).first_day),
         registered_at__lt=local_midnight(Period("year", year).end),
     ).count()
-    assert by_name["overview"]["rows"][-1]["values"]["registered"] == registered
-    kinds = {
-        r["key"]: r["values"]["registered"]
-        for r in by_name["by-organisation-kind"]["rows"]
-    }
-    assert kinds.pop("reception_centre") == registered
-    assert all(v in (0, None) for k, v in kinds.items() if k != "total")
-    regions = {
-        r["key"]: r["values"]["registered"] for r in by_name["by-region"]["rows"]
-    }
-    assert regions == {"total": registered, "north": registered}
+    assert by_name["overview"]["rows"][-1]["values"]["registered"] in (registered, None)
+    published = [
+        row["values"]["registered"]
+        for row in by_name["overview"]["rows"]
+        if row["values"]["registered"] is not None
+    ]
+    assert published and sum(published) <= 3 * registered
+    # Breakdowns are national only: one organisation's cases by sex, age or
+    # citizenship are the smallest groups there are.
+    assert not set(by_name) & set(tables.NATIONAL_TABLES)
+    refused = api(data, "supervisor").get(f"{REPORT}by-sex/", {"period": str(year)})
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
     national = api(data, "rapporteur").get(REPORT, {"period": str(year)}).json()
-    assert national["tables"][0]["rows"][-1]["values"]["registered"] > registered
+    national_total = national["tables"][0]["rows"][-1]["values"]["registered"]
+    assert national_total is None or national_total > registered
     south = api(data, "south_supervisor").get(REPORT, {"period": str(year)}).json()
     assert south["scope"]["organisation"] == str(data.org["South Reception Centre"].pk)
     client = api(data, "supervisor")
@@ -301,7 +288,13 @@ def test_the_case_level_export_is_k_anonymous(data):
     assert header[:3] == ["RegistrationPeriod", "Gender", "AgeGroup"]
     assert "Nationality" in header and "TypeOfExploitation" in header
     classes = Counter(tuple(r) for r in rows)
-    assert classes and min(classes.values()) >= k
+    status = header.index("TraffickingStatus")
+    quasi = Counter(tuple(r[:status] + r[status + 1 :]) for r in rows)
+    assert quasi and min(quasi.values()) >= k
+    diverse = {}
+    for r in rows:
+        diverse.setdefault(tuple(r[:status] + r[status + 1 :]), set()).add(r[status])
+    assert min(len(v) for v in diverse.values()) >= active_profile().l_diversity
     published, dropped = (
         int(response["X-Records-Published"]),
         int(response["X-Records-Dropped"]),
