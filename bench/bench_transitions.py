@@ -97,10 +97,10 @@ def main() -> None:
                     cur.execute(
                         "INSERT INTO nrm_auditevent (occurred_at, actor_id, "
                         "organisation_id, role, action, object_type, object_id, "
-                        "case_id, from_state, to_state, reason_code, extra, prev_hash, "
+                        "case_id, from_state, to_state, reason_code, extra, key_id, prev_hash, "
                         "hash) VALUES (now(), %s, %s, 'reception_officer', "
                         "'case.transition', 'case', %s, %s, 'assessment', %s, '', "
-                        "'{}', '', md5(random()::text) || md5(random()::text))",
+                        "'{}', '', '', md5(random()::text) || md5(random()::text))",
                         [user_id, org_id, str(case_id), str(case_id), state],
                     )
                 raw.commit()

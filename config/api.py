@@ -11,6 +11,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
@@ -33,6 +34,17 @@ def exception_handler(exc, context):
     if isinstance(exc, ConcurrentTransition):
         # Two writers raced past their locks' reach: the loser is told so.
         exc = Conflict(_("The case changed meanwhile; reload it."), code="conflict")
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database went away (connection killed, server restarting) or
+        # gave up on a lock: the step's transaction did not commit, so the
+        # client can retry (with the same Idempotency-Key).
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        response = Response(
+            _body("unavailable", "The service is briefly unavailable; retry."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "5"
+        return response
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.detail), status=exc.status)
     if isinstance(exc, DjangoValidationError):

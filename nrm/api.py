@@ -114,7 +114,13 @@ class TokenIssueApi(APIView):
             "expiry": instance.expiry,
             "otp_verified": otp_verified,
         }
-        return Response(TokenIssueOutput(body).data, status=status.HTTP_200_OK)
+        response = Response(TokenIssueOutput(body).data, status=status.HTTP_200_OK)
+        # A bearer secret: no cache, shared or private, may keep it (RFC 6749
+        # section 5.1); the caller is anonymous, so the security headers'
+        # middleware would not add it.
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
 
 
 class TokenRevokeApi(APIView):

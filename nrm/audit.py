@@ -1,13 +1,23 @@
 """The audit trail's only writer.
 
-`record()` appends one hash-chained `AuditEvent` inside the caller's
+`record()` appends one chained `AuditEvent` inside the caller's
 transaction. Only services call it. Events carry ids and codes; a free-text
 reason arrives already sealed by the vault (`reason_sealed`).
+
+The chain is keyed: each event's `hash` is an HMAC-SHA-256 (key from
+`AUDIT_KEY_FILE`, never the database; `nrm.audit_keys`) over its content, the
+id of that key and its predecessor's MAC. Whoever owns the tables can switch
+the triggers off and edit rows, but cannot compute a MAC that verifies. What
+the key cannot show is the removal of the newest events (the head can be set
+back to an earlier event): `anchor()` gives the head to keep outside the
+database (`manage.py audit_anchor`), and `verify_anchors()` checks that the
+events still reach every anchored head (`verify_audit --anchor FILE`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +27,7 @@ from uuid import UUID
 from django.db import models, transaction
 from django.utils import timezone
 
+from nrm import audit_keys
 from nrm.models import AuditChainHead, AuditEvent, Organisation, User
 
 GENESIS = "0" * 64
@@ -42,6 +53,9 @@ class Event(models.TextChoices):
     PERSON_UPDATED = "person.updated"
     PERSON_ERASED = "person.erased"
     SUBJECT_ACCESS_EXPORTED = "person.subject_access_exported"
+    DUPLICATE_CHECKED = "person.duplicate_checked"
+    DUPLICATE_REVIEW_READ = "person.duplicate_review_read"
+    DUPLICATE_REVIEW_RESOLVED = "person.duplicate_review_resolved"
     # Cases and workflow
     CASE_TRANSITION = "case.transition"
     SCREENING_RECORDED = "screening.recorded"
@@ -92,12 +106,14 @@ def _canonical(value):
     return value
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """SHA-256 over a canonical JSON of the event and its predecessor's hash."""
+def event_mac(prev_hash: str, event: AuditEvent, key: bytes) -> str:
+    """HMAC-SHA-256 over a canonical JSON of the event (with its key id) and
+    its predecessor's MAC."""
     body = {name: _canonical(getattr(event, name)) for name in _HASHED_FIELDS}
+    body["key_id"] = event.key_id
     body["prev_hash"] = prev_hash
     encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hmac.new(key, encoded.encode(), hashlib.sha256).hexdigest()
 
 
 def record(
@@ -121,6 +137,7 @@ def record(
     trips on every audited write."""
     if action not in Event.values:
         raise ValueError("unknown audit event code")
+    keyset = audit_keys.keys()
     with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
@@ -138,10 +155,11 @@ def record(
             reason_sealed=reason_sealed,
             extra=extra or {},
             prev_hash=head.last_hash,
+            key_id=keyset.active,
         )
         # Round-trip through JSON so the hash sees what the database stores.
         event.extra = json.loads(json.dumps(event.extra, default=str))
-        event.hash = event_hash(head.last_hash, event)
+        event.hash = event_mac(head.last_hash, event, keyset.key(keyset.active))
         event.save(force_insert=True)
         head.last_id = event.id
         head.last_hash = event.hash
@@ -171,6 +189,7 @@ class ChainBreak:
 
 def verify(batch_size: int = 5000) -> Iterator[ChainBreak]:
     """Walk the chain in order; yield the first broken link, if any."""
+    keyset = audit_keys.keys()
     prev = GENESIS
     last_id = 0
     queryset = AuditEvent.objects.order_by("id")
@@ -181,8 +200,12 @@ def verify(batch_size: int = 5000) -> Iterator[ChainBreak]:
                 "previous hash does not match: a row before it was removed or altered",
             )
             return
-        if event_hash(prev, event) != event.hash:
-            yield ChainBreak(event.id, "content does not match its hash: altered")
+        if event.key_id not in keyset.keys:
+            yield ChainBreak(event.id, "sealed with a key the key file does not hold")
+            return
+        expected = event_mac(prev, event, keyset.key(event.key_id))
+        if not hmac.compare_digest(expected, event.hash):
+            yield ChainBreak(event.id, "content does not match its MAC: altered")
             return
         prev = event.hash
         last_id = event.id
@@ -193,3 +216,57 @@ def verify(batch_size: int = 5000) -> Iterator[ChainBreak]:
             "the chain's head does not match its "
             "last event: events at the end were removed",
         )
+
+
+def anchor() -> dict:
+    """The chain's head as a record to keep outside the database: the last
+    event's id (sequence), its MAC and the time it was read."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return {
+        "sequence": head.last_id if head else 0,
+        "mac": head.last_hash if head else GENESIS,
+        "at": timezone.now().isoformat(timespec="seconds"),
+    }
+
+
+def parse_anchors(text: str) -> list[dict]:
+    """Anchors written by `audit_anchor`, one JSON object a line; ValueError
+    (naming the line) for anything else."""
+    anchors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            sequence, mac = int(item["sequence"]), str(item["mac"])
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"line {number} is not an audit anchor") from None
+        anchors.append({"sequence": sequence, "mac": mac, "at": item.get("at", "")})
+    return anchors
+
+
+def verify_anchors(anchors: list[dict]) -> Iterator[ChainBreak]:
+    """Every anchored head must still be an event of the chain, with the MAC
+    it had; and the chain's head must not be behind any anchor. (Run after
+    `verify()`: a chain that verifies and contains the anchored event reaches
+    it.)"""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_id = head.last_id if head else 0
+    for item in sorted(anchors, key=lambda a: a["sequence"]):
+        sequence = item["sequence"]
+        if sequence == 0:
+            continue
+        mac = AuditEvent.objects.filter(pk=sequence).values_list("hash", flat=True)
+        found = mac.first()
+        if found is None or head_id < sequence:
+            yield ChainBreak(
+                sequence,
+                f"the events no longer reach the head anchored at {item['at']}: "
+                "events were removed",
+            )
+            return
+        if not hmac.compare_digest(found, item["mac"]):
+            yield ChainBreak(
+                sequence, f"the event differs from the head anchored at {item['at']}"
+            )
+            return

@@ -239,7 +239,7 @@ class Pathway(models.Model):
 
 
 class AuditEvent(models.Model):
-    """An append-only, hash-chained record of who did what, when and why.
+    """An append-only, MAC-chained record of who did what, when and why.
 
     Written only by `nrm.audit.record()`. Carries ids and codes only; a
     free-text reason arrives already sealed by the vault.
@@ -263,6 +263,9 @@ class AuditEvent(models.Model):
     reason_code = models.CharField(max_length=64, blank=True)
     reason_sealed = models.BinaryField(null=True, blank=True)
     extra = models.JSONField(default=dict, blank=True)
+    # The chain: HMAC-SHA-256 of the event and its predecessor's MAC, under
+    # the audit key `key_id` (nrm.audit_keys; never in the database).
+    key_id = models.CharField(max_length=16)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -311,3 +314,30 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} -> {self.organisation_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST made with an `Idempotency-Key` header, kept
+    so a retry with the same key gets it again without a second effect
+    (nrm/idempotency.py). Holds digests, never the key or the request body;
+    the stored answer is the write's response, which decrypts nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key_digest = models.CharField(max_length=64)
+    request_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key_digest"], name="idempotency_key_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotency key #{self.id}"

@@ -43,6 +43,10 @@ class Capability(models.TextChoices):
     )
     DEADLINES_VIEW = "deadlines.view", _("See deadlines and overdue work")
     AUDIT_READ = "audit.read", _("Read the organisation's audit trail")
+    DUPLICATE_REVIEW = (
+        "person.duplicate_review",
+        _("Review and resolve possible duplicate registrations"),
+    )
     SUBJECT_ACCESS = "audit.subject_access", _("Produce a data subject's history")
     STATISTICS_NATIONAL = "statistics.national", _("Read national statistics")
     STATISTICS_ORGANISATION = (
@@ -80,7 +84,7 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
     R.SUPERVISOR: frozenset({
         C.PERSON_READ, C.PERSON_ERASE, C.CASE_VIEW, C.REFERRAL_INBOX,
         C.CASE_CLOSE, C.GUARDIAN_APPOINT, C.DEADLINES_VIEW, C.AUDIT_READ,
-        C.SUBJECT_ACCESS, C.STATISTICS_ORGANISATION,
+        C.SUBJECT_ACCESS, C.STATISTICS_ORGANISATION, C.DUPLICATE_REVIEW,
     }),
     R.RAPPORTEUR: frozenset({
         C.STATISTICS_NATIONAL, C.STATISTICS_CASE_LEVEL,

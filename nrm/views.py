@@ -32,6 +32,11 @@ NAVIGATION = [
     (Capability.REFERRAL_INBOX, "/referrals/inbox/", gettext_lazy("Referral inbox")),
     (Capability.DECISION_TAKE, "/decisions/", gettext_lazy("Decisions")),
     (Capability.DEADLINES_VIEW, "/deadlines/overdue/", gettext_lazy("Overdue work")),
+    (
+        Capability.DUPLICATE_REVIEW,
+        "/duplicates/",
+        gettext_lazy("Possible duplicates"),
+    ),
     (Capability.STATISTICS_NATIONAL, "/statistics/", gettext_lazy("Statistics")),
     (Capability.STATISTICS_ORGANISATION, "/statistics/", gettext_lazy("Statistics")),
 ]

@@ -60,7 +60,7 @@ def _bool_param(value: str | None) -> bool | None:
 
 def _case_detail(
     request, case: Case, *, with_person: bool = False,
-    possible_duplicates: int | None = None,
+    duplicate_review: str | None = None,
 ) -> dict:  # fmt: skip
     """The case as this user may see it. Personal data only on request (the
     detail endpoint), through the audited read, for a role that may read it;
@@ -73,7 +73,7 @@ def _case_detail(
     context = {
         "person": person,
         "deadlines": deadlines,
-        "possible_duplicates": possible_duplicates,
+        "duplicate_review": duplicate_review,
     }
     return s.CaseDetailSerializer(case, context=context).data
 
@@ -105,9 +105,11 @@ class CaseListCreateApi(Api):
         registration = services.case_register(
             actor=request.user, **serializer.validated_data
         )
+        # Whether a supervisor will review a possible duplicate; nothing about
+        # the matches (referral/duplicates.py).
         body = _case_detail(
             request, registration.case,
-            possible_duplicates=registration.possible_duplicates,
+            duplicate_review="pending" if registration.duplicate_review else None,
         )  # fmt: skip
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from referral import api, audit_api
+from referral import api, audit_api, duplicate_api
 from referral.statistics.api import statistics_api_urlpatterns
 from referral.steps import REFERRAL_STEPS, STEPS
 
@@ -96,5 +96,20 @@ api_urlpatterns = [
         name="case-subject-access",
     ),
     path("organisations/", api.OrganisationListApi.as_view(), name="organisation-list"),
+    path(
+        "duplicate-reviews/",
+        duplicate_api.DuplicateReviewListApi.as_view(),
+        name="duplicate-review-list",
+    ),
+    path(
+        "duplicate-reviews/<uuid:review_id>/",
+        duplicate_api.DuplicateReviewDetailApi.as_view(),
+        name="duplicate-review-detail",
+    ),
+    path(
+        "duplicate-reviews/<uuid:review_id>/resolve/",
+        duplicate_api.DuplicateReviewResolveApi.as_view(),
+        name="duplicate-review-resolve",
+    ),
     *statistics_api_urlpatterns,
 ]

@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
 from nrm.errors import NotVisible
@@ -45,6 +47,16 @@ def _presume_minority(age_group: str, is_child: bool) -> tuple[str, bool]:
     return age_group, is_child
 
 
+def _check_date_of_birth(value: date | None) -> None:
+    """A date of birth is not in the future (the sealed value is not seen by
+    the model's clean(), so the rule lives here, for create and update)."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(
+            {"date_of_birth": [_("A date of birth cannot be in the future.")]},
+            code="future_date_of_birth",
+        )
+
+
 def _citizenship(value: str) -> str:
     return (value or "").strip().upper()
 
@@ -67,6 +79,7 @@ def person_build(
 ) -> Person:
     """An unsaved, validated person with a new data key (`person.data_key`,
     also unsaved) and blind index. For bulk imports; else `person_create`."""
+    _check_date_of_birth(date_of_birth)
     age_group, is_child = _presume_minority(age_group, is_child)
     person = Person(
         id=uuid4(),
@@ -162,6 +175,8 @@ def person_update(*, person_id: UUID, **fields: Any) -> Person:
     person = _locked_person(person_id)
     if person.is_erased:
         raise PersonErased(person.pk)
+    if "date_of_birth" in fields:
+        _check_date_of_birth(fields["date_of_birth"])
     if "citizenship" in fields:
         fields["citizenship"] = _citizenship(fields["citizenship"])
     if "age_group" in fields or "is_child" in fields:

@@ -34,6 +34,7 @@ from referral.models import (
     Referral,
     ReferralState,
 )
+from referral.models.duplicates import DuplicateReview
 
 VIEW_CASE = "view_case"
 C = Capability
@@ -464,3 +465,37 @@ def revoke_case_access(case: Case, organisation: Organisation) -> bool:
 
 def organisations_of(memberships: Iterable[Membership]) -> list[Organisation]:
     return [m.organisation for m in memberships]
+
+
+# Possible duplicate registrations
+
+
+def visible_duplicate_reviews(user: User) -> QuerySet[DuplicateReview]:
+    """Reviews of the organisations where the user reviews duplicates; 403 for
+    a user whose roles review none."""
+    organisations = _organisations_with(user, C.DUPLICATE_REVIEW)
+    if not organisations:
+        raise Forbidden(
+            _("Your role does not review possible duplicates."),
+            code="no_duplicate_reviews",
+        )
+    return DuplicateReview.objects.filter(organisation_id__in=organisations)
+
+
+def get_duplicate_review(
+    user: User, review_id: UUID, *, for_update: bool = False
+) -> tuple[DuplicateReview, Membership]:
+    """The review and the membership that reviews it; 404 for one the user may
+    not review, absent or foreign alike."""
+    queryset = visible_duplicate_reviews(user)
+    if for_update:
+        queryset = queryset.select_for_update()
+    try:
+        review = queryset.get(pk=review_id)
+    except DuplicateReview.DoesNotExist:
+        raise NotVisible() from None
+    membership = next(
+        m for m in memberships_with(user, C.DUPLICATE_REVIEW)
+        if m.organisation_id == review.organisation_id
+    )  # fmt: skip
+    return review, membership

@@ -167,7 +167,7 @@ class CaseDetailSerializer(CaseListSerializer):
     # audited read (services.person_read), never from the model here.
     deadlines = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
-    possible_duplicates = serializers.SerializerMethodField()
+    duplicate_review = serializers.SerializerMethodField()
 
     def get_deadlines(self, case) -> list[dict]:
         return DeadlineSerializer(self.context.get("deadlines", []), many=True).data
@@ -176,8 +176,10 @@ class CaseDetailSerializer(CaseListSerializer):
         person = self.context.get("person")
         return PersonSerializer(person).data if person is not None else None
 
-    def get_possible_duplicates(self, case) -> int | None:
-        return self.context.get("possible_duplicates")
+    def get_duplicate_review(self, case) -> str | None:
+        """On a registration's answer: "pending" when a supervisor will review
+        a possible duplicate; nothing about the matches."""
+        return self.context.get("duplicate_review")
 
 
 # Screening

@@ -4,6 +4,7 @@ from django.urls import path
 
 from referral import views
 from referral.statistics import views as statistics_views
+from referral.views import duplicates as duplicate_views
 
 urlpatterns: list = [
     # Case work (issue 8): referral/views/.
@@ -27,4 +28,10 @@ urlpatterns: list = [
     path("decisions/", views.decision_queue, name="decision-queue"),
     path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),
     path("statistics/", statistics_views.dashboard, name="statistics"),
+    path("duplicates/", duplicate_views.duplicate_reviews, name="duplicate-reviews"),
+    path(
+        "duplicates/<uuid:review_id>/",
+        duplicate_views.duplicate_review,
+        name="duplicate-review",
+    ),
 ]

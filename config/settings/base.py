@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.UserLanguageMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Inside the security headers, so a replayed answer carries them too.
+    "nrm.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag set during authentication.
@@ -141,6 +143,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
+# The language cookie: no script reads it, no other site sends it
+# (production adds Secure).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "nrm.views.csrf_failure"
 # No inline script or style anywhere: the pages' JS and CSS are static files.
 CONTENT_SECURITY_POLICY = {
@@ -216,6 +222,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# How long the first answer to a POST with an Idempotency-Key is kept
+# (nrm/idempotency.py).
+IDEMPOTENCY_KEY_TTL_SECONDS = env.integer("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "NRM reception API",
     "DESCRIPTION": "Identification and referral of victims of trafficking "
@@ -224,6 +234,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_idempotency",
+    ],
 }
 
 EMAIL_BACKEND = env.string(
@@ -276,3 +290,16 @@ LOGGING = {
         "axes": {"level": "ERROR"},  # failures are in the audit trail
     },
 }
+
+# The audit trail's MAC keys (nrm/audit_keys.py): a key file beside the vault
+# keys, never the database. Required in production.
+AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", "")
+AUDIT_CREATE_KEY_FILE = False
+# Where `manage.py audit_anchor` appends the chain's head (keep it off the
+# database server: write-once storage, another host, a printed log).
+AUDIT_ANCHOR_FILE = env.string("AUDIT_ANCHOR_FILE", "")
+# ...and to these addresses (comma-separated), outside the service's reach.
+AUDIT_ANCHOR_MAIL = env.string_list("AUDIT_ANCHOR_MAIL")
+# The test runner's flush may empty the audit tables (see
+# nrm/management/commands/flush.py); only the test settings turn this on.
+AUDIT_FLUSH_BYPASSES_TRIGGERS = False

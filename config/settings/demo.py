@@ -12,5 +12,7 @@ SECRET_KEY = env.string("SECRET_KEY", "") or (
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "demo-vault-keys.json"))
 VAULT_KEYS = ""
 VAULT_CREATE_KEY_FILE = True
+AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", str(VAR_DIR / "demo-audit-keys.json"))
+AUDIT_CREATE_KEY_FILE = True
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

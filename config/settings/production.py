@@ -47,6 +47,17 @@ if VAULT_KEY_FILE and not os.access(VAULT_KEY_FILE, os.R_OK):
         "The VAULT_KEY_FILE environment variable names no readable file."
     )
 
+# The audit trail's MAC keys (nrm/audit_keys.py), beside the vault keys.
+AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE")
+AUDIT_CREATE_KEY_FILE = False
+if not os.access(AUDIT_KEY_FILE, os.R_OK):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "The AUDIT_KEY_FILE environment variable names no readable file "
+        "(create it with `manage.py audit_keygen`)."
+    )
+
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)
@@ -54,6 +65,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 # The __Host- prefix: the browser keeps these cookies only when set over HTTPS
 # for this exact host and path /, so no subdomain can plant or read them.
 SESSION_COOKIE_NAME = "__Host-nrm-session"

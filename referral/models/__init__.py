@@ -28,6 +28,7 @@ from referral.models.case import (
     SuspendReason,
     Urgency,
 )
+from referral.models.duplicates import DuplicateOutcome, DuplicateReview
 from referral.models.person import (
     CITIZENSHIP_STATELESS,
     CITIZENSHIP_UNKNOWN,
@@ -61,6 +62,8 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "DeclineReason",
+    "DuplicateOutcome",
+    "DuplicateReview",
     "GuardianAppointment",
     "ReceptionStage",
     "Referral",

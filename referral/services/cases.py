@@ -19,12 +19,14 @@ from nrm.roles import Capability as C
 from nrm.selectors import active_profile, pathway_services
 from referral import persons, policy, workflow
 from referral import serializers as s
+from referral.duplicates import duplicate_check
 from referral.models import (
     Case,
     CaseExploitationForm,
     CloseReason,
     Deadline,
     DeadlineKind,
+    DuplicateReview,
     Referral,
     SuspendReason,
 )
@@ -46,7 +48,9 @@ Rule = policy.Rule
 @dataclass(frozen=True)
 class Registration:
     case: Case
-    possible_duplicates: int
+    # Opened when the person may be registered already: the officer is told
+    # only that a supervisor will review it (referral/duplicates.py).
+    duplicate_review: DuplicateReview | None
 
 
 @transaction.atomic
@@ -102,10 +106,13 @@ def case_register(
         refer_child_to_protection(case, actor=actor, now=now)
     event(
         Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
-        obj=person, extra={"possible_duplicates": len(duplicates)},
+        obj=person,
     )  # fmt: skip
+    review = duplicate_check(
+        case=case, matches=duplicates, actor=actor, membership=membership
+    )
     milestones.sync(case.pk)
-    return Registration(case=case, possible_duplicates=len(duplicates))
+    return Registration(case=case, duplicate_review=review)
 
 
 @step(

@@ -220,10 +220,9 @@ def month_counts(year: int, month: int) -> dict:
             if measure in MEASURES:
                 for name, raw in zip(_CASE_BREAKDOWNS, values, strict=True):
                     add_cat(measure, name, raw, n)
-    counts["orgs"] = {
-        str(o.pk): [o.kind, o.region]
-        for o in Organisation.objects.filter(pk__in=list(counts["org"]))
-    }
+    # Every organisation of the directory has a scope (its supervisor's
+    # figures are zeros until it registers a case).
+    counts["orgs"] = {str(o.pk): [o.kind, o.region] for o in Organisation.objects.all()}
     return counts
 
 

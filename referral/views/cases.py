@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from rest_framework import serializers as drf
 
 from indicators import catalogue as catalogues
@@ -131,19 +130,13 @@ def case_register(request):
                 request,
                 _("Case %(reference)s opened.") % {"reference": case.reference},
             )
-            if registration.possible_duplicates:
-                messages.warning(
+            if registration.duplicate_review:
+                messages.info(
                     request,
-                    ngettext(
-                        "%(count)d person with the same name and date of birth is "
-                        "already registered. Check with your supervisor before "
-                        "going on: this may be the same person.",
-                        "%(count)d people with the same name and date of birth are "
-                        "already registered. Check with your supervisor before "
-                        "going on: this may be the same person.",
-                        registration.possible_duplicates,
-                    )
-                    % {"count": registration.possible_duplicates},
+                    _(
+                        "A supervisor will review a possible duplicate "
+                        "registration. Go on with the case meanwhile."
+                    ),
                 )
             return redirect("case", case.pk)
     elif request.method == "POST":

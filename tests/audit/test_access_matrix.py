@@ -26,12 +26,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from nrm.roles import Capability, Role, role_may
 from referral import services
-from referral.models import Case, Consent, Referral
+from referral.models import Case, Consent, DuplicateReview, Referral
 from referral.policy import Rule
+from referral.statistics import releases
+from referral.statistics.periods import default_period
 from referral.steps import STEPS
 from tests.referral.conftest import (
     Mechanism,
@@ -49,7 +52,8 @@ ALLOW, FORBID, HIDDEN = "allow", "forbid", "hidden"
 
 @dataclass(frozen=True)
 class Endpoint:
-    obj: str | None  # "case", "referral", "consent", "catalogue", "table" or None
+    obj: str | None  # "case", "referral", "consent", "duplicate_review",
+    # "catalogue", "table" or None
     capability: str | None = None  # None: any signed-in user
     rule: str = ""  # a policy rule beyond the role table
 
@@ -84,6 +88,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("get", "/api/v1/anonymous-notifications/inbox/"): Endpoint(None, C.REFERRAL_INBOX),
     ("get", "/api/v1/deadlines/"): Endpoint(None, C.DEADLINES_VIEW),
     ("get", "/api/v1/organisations/"): Endpoint(None),
+    ("get", "/api/v1/duplicate-reviews/"): Endpoint(None, C.DUPLICATE_REVIEW),
+    ("get", "/api/v1/duplicate-reviews/{review_id}/"): Endpoint("duplicate_review", C.DUPLICATE_REVIEW),
+    ("post", "/api/v1/duplicate-reviews/{review_id}/resolve/"): Endpoint("duplicate_review", C.DUPLICATE_REVIEW),
     ("get", "/api/v1/audit/events/"): Endpoint(None, C.AUDIT_READ),
     ("get", "/api/v1/indicator-catalogues/"): Endpoint(None),
     ("get", "/api/v1/indicator-catalogues/{catalogue_id}/"): Endpoint("catalogue"),
@@ -185,7 +192,8 @@ class World:
         )  # fmt: skip
         # The foreign case: another reception centre's, shared with nobody here.
         south = m.user["south_reception"]
-        self.foreign = self._register(south, person_payload())
+        foreign_person = person_payload()
+        self.foreign = self._register(south, foreign_person)
         self.foreign_consent = self._consent(
             south, self.foreign, m.org["South Anti-Trafficking NGO"], "shelter"
         )
@@ -193,11 +201,26 @@ class World:
             actor=south, case_id=self.foreign.pk,
             to_organisation_id=m.org["South Anti-Trafficking NGO"].pk, purpose="shelter",
         )  # fmt: skip
+        # Possible duplicates: one the North centre registered (its review),
+        # one the South centre did (a foreign review).
+        self._register(reception, foreign_person)
+        self._register(south, {**foreign_person, "notes": "Synthetic."})
+        self.review = DuplicateReview.objects.get(organisation=m.reception_centre)
+        self.foreign_review = DuplicateReview.objects.exclude(pk=self.review.pk).get()
         self.people = {
             key: Case.objects.get(pk=case.pk).person
             for key, case in [("adult", self.adult), ("child", self.child),
                               ("pending", self.pending), ("foreign", self.foreign)]
         }  # fmt: skip
+        # The statistics serve stored releases: publish last year (the
+        # case-level export's default) and the months of the period the
+        # statistics endpoints answer by default.
+        today = timezone.localdate()
+        period = default_period(today)
+        months = {(today.year - 1, m) for m in range(1, 13)}
+        months |= {(period.year, m) for m in range(1, period.month_numbers[-1] + 1)}
+        for year, month in sorted(months):
+            releases.publish_month(year, month)
 
     @staticmethod
     def _register(actor, payload):
@@ -227,13 +250,17 @@ class World:
             "guardian": self.child_referral,
         }.get(username, self.id_referral)
         consent = self.child_consent if child_side else self.adult_consent
-        return {"case": case, "referral": referral, "consent": consent}
+        return {
+            "case": case, "referral": referral, "consent": consent,
+            "duplicate_review": self.review,
+        }  # fmt: skip
 
     def foreign_objects(self) -> dict:
         return {
             "case": self.foreign,
             "referral": self.foreign_referral,
             "consent": self.foreign_consent,
+            "duplicate_review": self.foreign_review,
         }
 
     def secrets_hidden_from(self, username: str, role: str) -> list[str]:
@@ -261,6 +288,9 @@ BODIES = {
     "/api/v1/referrals/{referral_id}/decline/": lambda w: {"reason": "no_capacity"},
     "/api/v1/indicator-catalogues/{catalogue_id}/assess/": lambda w: {"codes": []},
     "/api/v1/auth/token/": lambda w: {},
+    "/api/v1/duplicate-reviews/{review_id}/resolve/": lambda w: {
+        "outcome": "different_people"
+    },
 }
 
 ACTION_BODIES = {
@@ -376,6 +406,7 @@ def _url(path: str, objects: dict, action: str | None = None) -> str:
         path.replace("{case_id}", str(objects["case"].pk))
         .replace("{referral_id}", str(objects["referral"].pk))
         .replace("{consent_id}", str(objects["consent"].pk))
+        .replace("{review_id}", str(objects["duplicate_review"].pk))
         .replace("{catalogue_id}", "ilo-2009-adult-labour")
         .replace("{table}", "overview")
     )
@@ -421,7 +452,10 @@ def test_access_matrix(username, record_property):
                 if secret in text:
                     failures.append((method, path, action, "leak", "", "", status))
             checks += 1
-            if endpoint.obj in ("case", "referral", "consent"):
+            reviews_duplicates = role_may(role, C.DUPLICATE_REVIEW)
+            if endpoint.obj in ("case", "referral", "consent") or (
+                endpoint.obj == "duplicate_review" and reviews_duplicates
+            ):
                 foreign = world.foreign_objects()
                 status, text = _call(client, method, _url(path, foreign, action), body)
                 if status != 404:

@@ -55,7 +55,9 @@ def test_verify_names_an_altered_row(mechanism):
     _tamper(
         "UPDATE nrm_auditevent SET to_state = 'recognised' WHERE id = %s", [victim.pk]
     )
-    with pytest.raises(CommandError, match=f"#{victim.pk}: content does not match"):
+    with pytest.raises(
+        CommandError, match=f"#{victim.pk}: content does not match its MAC"
+    ):
         call_command("verify_audit")
 
 

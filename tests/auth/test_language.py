@@ -42,3 +42,13 @@ def test_anonymous_visitors_switch_by_cookie_only(client):
     response = client.post("/language/", {"language": "el", "next": "/sign-in/"})
     assert response.cookies["django_language"].value == "el"
     assert '<html lang="el"' in client.get("/sign-in/").content.decode()
+
+
+def test_the_language_cookie_is_http_only_and_same_site(rapporteur, client):
+    for response in (
+        client.post("/language/", {"language": "el", "next": "/sign-in/"}),
+        sign_in_post(Client(), "rapporteur1"),
+    ):
+        cookie = response.cookies["django_language"]
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Lax"

@@ -120,12 +120,16 @@ def test_production_settings_secure_transport_and_cookies():
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
         "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
         "'SESSION_COOKIE_HTTPONLY', 'CSRF_COOKIE_HTTPONLY', 'SESSION_COOKIE_NAME', "
-        "'X_FRAME_OPTIONS', 'DEBUG', 'DEFAULT_EXCEPTION_REPORTER_FILTER')}))"
+        "'X_FRAME_OPTIONS', 'DEBUG', 'DEFAULT_EXCEPTION_REPORTER_FILTER', "
+        "'LANGUAGE_COOKIE_SECURE', 'LANGUAGE_COOKIE_HTTPONLY', "
+        "'LANGUAGE_COOKIE_SAMESITE')}))"
     )
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT"))
+        if not k.startswith(
+            ("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT", "AUDIT_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -135,6 +139,7 @@ def test_production_settings_secure_transport_and_cookies():
         CSRF_TRUSTED_ORIGINS="https://nrm.example.org",
         # Start-up only checks that keys are given; nothing is sealed here.
         VAULT_KEYS='{"placeholder": "not read by this test"}',
+        AUDIT_KEY_FILE=str(ROOT / "pyproject.toml"),  # must only be readable
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -155,5 +160,8 @@ def test_production_settings_secure_transport_and_cookies():
     assert values["CSRF_COOKIE_HTTPONLY"] is True
     assert values["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert values["X_FRAME_OPTIONS"] == "DENY"
+    assert values["LANGUAGE_COOKIE_SECURE"] is True
+    assert values["LANGUAGE_COOKIE_HTTPONLY"] is True
+    assert values["LANGUAGE_COOKIE_SAMESITE"] == "Lax"
     assert values["DEBUG"] is False
     assert values["DEFAULT_EXCEPTION_REPORTER_FILTER"].startswith("config.")

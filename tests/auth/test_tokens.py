@@ -158,3 +158,10 @@ def test_token_endpoint_locks_out_like_the_pages(rapporteur):
     locked = post_token(client, username="rapporteur1", password=PASSWORD)
     assert locked.status_code == 429
     assert not AuthToken.objects.exists()
+
+
+def test_the_token_response_is_never_cached(rapporteur):
+    response = post_token(APIClient(), username="rapporteur1", password=PASSWORD)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response["Pragma"] == "no-cache"

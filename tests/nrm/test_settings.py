@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nrm import audit_keys
 from referral import vault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,12 +22,17 @@ PRODUCTION = {
 
 @pytest.fixture(autouse=True, scope="module")
 def _production_key_file(tmp_path_factory):
-    """Production refuses to start without vault keys: give it a key file."""
+    """Production refuses to start without vault and audit keys: give it key
+    files."""
     path = tmp_path_factory.mktemp("vault") / "vault-keys.json"
     vault.create_key_file(path)
     PRODUCTION["VAULT_KEY_FILE"] = str(path)
+    audit_path = path.parent / "audit-keys.json"
+    audit_keys.create_key_file(audit_path)
+    PRODUCTION["AUDIT_KEY_FILE"] = str(audit_path)
     yield
     PRODUCTION.pop("VAULT_KEY_FILE")
+    PRODUCTION.pop("AUDIT_KEY_FILE")
 
 
 def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
@@ -34,7 +40,9 @@ def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
         k: v
         for k, v in os.environ.items()
         if k not in drop
-        and not k.startswith(("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_"))
+        and not k.startswith(
+            ("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_", "AUDIT_")
+        )
     }
     clean.update(env)
     for name in drop:
@@ -52,7 +60,8 @@ def test_check_deploy_is_clean_with_production_values():
 
 
 @pytest.mark.parametrize(
-    "variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "VAULT_KEY_FILE"]
+    "variable",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "VAULT_KEY_FILE", "AUDIT_KEY_FILE"],
 )
 def test_missing_variable_stops_start_up_naming_it(variable):
     result = run_manage("check", env=PRODUCTION, drop=(variable,))
@@ -69,6 +78,7 @@ def test_missing_variable_stops_start_up_naming_it(variable):
         ("CONN_MAX_AGE", "forever"),
         ("SECRET_KEY", "short"),
         ("VAULT_KEY_FILE", "/nonexistent/vault-keys.json"),
+        ("AUDIT_KEY_FILE", "/nonexistent/audit-keys.json"),
     ],
 )
 def test_malformed_variable_stops_start_up_naming_it(variable, value):

@@ -49,7 +49,7 @@ def register_form(**overrides) -> dict:
 # Registration
 
 
-def test_registering_opens_the_case_and_warns_of_a_possible_duplicate(mechanism):
+def test_registering_opens_the_case_and_says_a_supervisor_will_review(mechanism):
     client = page_client("reception")
     response = client.post("/cases/new/", register_form(), follow=True)
     case = Case.objects.get()
@@ -59,10 +59,11 @@ def test_registering_opens_the_case_and_warns_of_a_possible_duplicate(mechanism)
 
     again = client.post("/cases/new/", register_form(), follow=True)
     assert Case.objects.count() == 2
-    warnings = [m for m in messages_of(again) if "same name" in m]
-    assert warnings == [
-        "1 person with the same name and date of birth is already registered. "
-        "Check with your supervisor before going on: this may be the same person."
+    notes = [m for m in messages_of(again) if "duplicate" in m]
+    # No count, no place: only that a supervisor will review.
+    assert notes == [
+        "A supervisor will review a possible duplicate registration. "
+        "Go on with the case meanwhile."
     ]
 
 
@@ -75,6 +76,16 @@ def test_an_invalid_registration_keeps_the_form_and_saves_nothing(mechanism):
     body = response.content.decode()
     assert 'aria-invalid="true"' in body
     assert "Testfamilypage" in body  # what was typed stays in the form
+
+
+@time_machine.travel("2026-05-16 10:00:00+00:00", tick=False)
+def test_a_date_of_birth_in_the_future_is_refused_on_the_page(mechanism):
+    response = page_client("reception").post(
+        "/cases/new/", register_form(date_of_birth="3966-05-16")
+    )
+    assert response.status_code == 400
+    assert "A date of birth cannot be in the future." in response.content.decode()
+    assert Case.objects.count() == 0
 
 
 # The case page and the list

@@ -4,6 +4,7 @@ withdrawn consent, malformed bodies. Nothing half-written after any."""
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from nrm.models import AuditEvent
 from referral.models import Case, Consent, Referral, Screening
@@ -214,6 +215,25 @@ def test_malformed_registration_is_400_and_writes_nothing(mechanism, field, valu
         AuditEvent.objects.filter(case_id__isnull=False).count(),
     )
     assert after == before
+
+
+@time_machine.travel("2026-05-16 10:00:00+00:00", tick=False)
+@pytest.mark.parametrize("date_of_birth", ["2026-05-17", "3966-05-16"])
+def test_a_date_of_birth_in_the_future_is_400_and_writes_nothing(
+    mechanism, date_of_birth
+):
+    reception = mechanism.client("reception")
+    cases = Case.objects.count()
+    response = reception.post(
+        "/api/v1/cases/", person_payload(date_of_birth=date_of_birth), format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert response.json()["detail"]["date_of_birth"] == [
+        "A date of birth cannot be in the future."
+    ]
+    assert Case.objects.count() == cases
+    today = person_payload(date_of_birth="2026-05-16")
+    assert reception.post("/api/v1/cases/", today, format="json").status_code == 201
 
 
 def test_non_json_body_is_400(mechanism):

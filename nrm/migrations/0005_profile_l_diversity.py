@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('nrm', '0002_audit_append_only'),
+        ('nrm', '0004_idempotency_keys'),
     ]
 
     operations = [
