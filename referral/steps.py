@@ -56,7 +56,7 @@ from nrm.errors import Conflict, Forbidden
 from nrm.models import Membership, User
 from referral import policy, workflow
 from referral.models import Case, Referral
-from referral.statistics import milestones
+from referral.statistics import milestones as statistics_milestones
 
 # What a step is taken on: a case, or a referral (its recipient's answer,
 # its sender's withdrawal...). The public service takes `<subject>_id`.
@@ -137,7 +137,7 @@ class Step:
             )  # fmt: skip
             result = self.body(context, **inputs)
             if self.milestones:
-                milestones.sync(case.pk)
+                statistics_milestones.sync(case.pk)
         return Outcome(case=case, result=result)
 
     def possible(self, subject: Case | Referral) -> bool:

@@ -19,16 +19,16 @@ PASSWORD = "a-long-test-password-5678"  # noqa: S105 - a synthetic test password
 # (no test transaction around the request: BEGIN and COMMIT are statements,
 # no savepoints are added). An API client signed in with its token: 2 to
 # check the token (the authentication runs its lookup twice) and 1 for the
-# memberships; BEGIN; 1 to
-# find, lock and visibility-check the case (its grants and any guardian
-# appointment come in the same row); 1 UPDATE; 3 for the audit event (lock
-# the chain head, INSERT, UPDATE the head); COMMIT; 2 to render the case the
-# step returned (deadlines, forms of exploitation): 12.
+# memberships; BEGIN; 1 to find, lock and visibility-check the case (its
+# grants and any guardian appointment come in the same row); 1 UPDATE; 2 for
+# the audit event (lock the chain head; INSERT the event and move the head,
+# one statement on PostgreSQL); COMMIT; 2 to render the case the step
+# returned (deadlines, forms of exploitation): 11.
 STEP_QUERIES = 14
 # Signed in with a session instead (the browser's way): the session and the
 # user are 2, the one-time-password device 1, and the session's own save
-# another 3 (BEGIN, UPDATE, COMMIT): 16.
-STEP_QUERIES_IN_A_SESSION = 16
+# another 3 (BEGIN, UPDATE, COMMIT): 15.
+STEP_QUERIES_IN_A_SESSION = 15
 
 
 def list_queries(client) -> int:
