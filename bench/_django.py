@@ -19,7 +19,9 @@ sys.path.insert(0, str(ROOT))
 _done = False
 
 
-def setup() -> None:
+def setup(*, existing: bool = False) -> None:
+    """`existing`: use the database DATABASE_URL names as it is (no
+    throwaway copy), e.g. one a previous run generated."""
     global _done
     if _done:
         return
@@ -34,6 +36,8 @@ def setup() -> None:
     import django
 
     django.setup()
+    if existing:
+        return
     from django.test.utils import setup_databases, setup_test_environment
 
     setup_test_environment()

@@ -57,8 +57,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="Use DATABASE_URL's caseload as it is (no generation, no throwaway "
+        "database); its releases are deleted and published again.",
+    )
     args = parser.parse_args()
-    _django.setup()
+    _django.setup(existing=args.existing)
 
     from django.core.management import call_command
     from django.db import connection, reset_queries
@@ -73,10 +79,20 @@ def main() -> None:
 
     load_directory()
     began = time.monotonic()
-    call_command(
-        "generate_caseload", count=args.count, seed=1, workers=args.workers,
-        batch_size=20_000, verbosity=0,
-    )  # fmt: skip
+    if args.existing:
+        from referral.models import ReleaseCounts, StatisticsRelease
+
+        StatisticsRelease.objects.all().delete()
+        ReleaseCounts.objects.all().delete()
+        if not Milestone.objects.exists():
+            from referral.statistics import milestones
+
+            milestones.backfill()
+    else:
+        call_command(
+            "generate_caseload", count=args.count, seed=1, workers=args.workers,
+            batch_size=20_000, verbosity=0,
+        )  # fmt: skip
     print(
         f"generated {args.count:,} cases and {Milestone.objects.count():,} "
         f"milestones in {time.monotonic() - began:.0f} s"

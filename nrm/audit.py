@@ -57,6 +57,7 @@ class Event(models.TextChoices):
     DUPLICATE_CHECKED = "person.duplicate_checked"
     DUPLICATE_REVIEW_READ = "person.duplicate_review_read"
     DUPLICATE_REVIEW_RESOLVED = "person.duplicate_review_resolved"
+    RETENTION_APPLIED = "retention.applied"
     # Cases and workflow
     CASE_TRANSITION = "case.transition"
     SCREENING_RECORDED = "screening.recorded"

@@ -143,6 +143,42 @@ class CountryProfile(models.Model):
     public_holidays = models.JSONField(
         default=list, blank=True, help_text=_("ISO dates that are not working days.")
     )
+    # Retention (`manage.py apply_retention`; defaults in docs/operations.md).
+    retention_closed_case_days = models.PositiveIntegerField(
+        default=5 * 365,
+        validators=[MinValueValidator(30)],
+        help_text=_(
+            "Personal data of a closed or transferred case is erased this many "
+            "days after it ended."
+        ),
+    )
+    retention_refused_case_days = models.PositiveIntegerField(
+        default=2 * 365,
+        validators=[MinValueValidator(30)],
+        help_text=_(
+            "Personal data of a case that ended without identification (not "
+            "identified, no indicators, consent refused or withdrawn) is erased "
+            "this many days after it ended."
+        ),
+    )
+    retention_audit_days = models.PositiveIntegerField(
+        default=10 * 365,
+        validators=[MinValueValidator(365)],
+        help_text=_("Audit events are kept at least this many days."),
+    )
+    retention_outbox_days = models.PositiveIntegerField(
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_("Delivered notifications are deleted this many days later."),
+    )
+    retention_statistics_release_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Published statistics releases are kept this many days; empty: "
+            "kept for good (they are anonymised)."
+        ),
+    )
 
     class Meta:
         constraints = [

@@ -44,7 +44,7 @@ def deliver_pending(*, limit: int = 500) -> int:
     while len(tried) < limit:
         with transaction.atomic():
             message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
+                OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("organisation")
                 .filter(delivered_at__isnull=True, attempts__lt=10)
                 .exclude(pk__in=tried)

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
 from nrm.errors import NotVisible
 from referral import vault
 from referral.models import DataKey, Person
-from referral.vault import PersonErased
+from referral.vault import PersonErased, SealedField
 
 SEALED_FIELDS = (
     "given_names",
@@ -221,6 +222,35 @@ def person_erase(*, person_id: UUID) -> Person:
     if data_key is not None:
         person.data_key = data_key
     return person
+
+
+def sealed_rows_of(person_id: UUID) -> list[tuple[Any, list[str]]]:
+    """Every model with sealed fields, as (rows of this person, field names)."""
+    found = []
+    for model in apps.get_models():
+        names = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, SealedField)
+        ]
+        if not names:
+            continue
+        subject = model._meta.get_field(names[0]).subject
+        lookup = "pk" if subject == "self" else subject.replace(".", "__")
+        found.append((model._default_manager.filter(**{lookup: person_id}), names))
+    return found
+
+
+@transaction.atomic
+def person_remove_sealed_values(*, person_id: UUID) -> int:
+    """After erasure, remove the person's (unopenable) ciphertext from every
+    row, so not even it remains; the number of rows emptied. Reads of an
+    erased person go through `is_erased` first and never see the empty values."""
+    person = _locked_person(person_id)
+    if not person.is_erased:
+        raise ValueError("Erase the person before removing their sealed values.")
+    emptied = 0
+    for rows, names in sealed_rows_of(person.pk):
+        emptied += rows.update(**dict.fromkeys(names, b""))
+    return emptied
 
 
 def possible_duplicates(

@@ -5,6 +5,7 @@ from django.urls import path
 from referral import views
 from referral.statistics import views as statistics_views
 from referral.views import duplicates as duplicate_views
+from referral.views import subject as subject_views
 
 urlpatterns: list = [
     # Case work (issue 8): referral/views/.
@@ -33,5 +34,21 @@ urlpatterns: list = [
         "duplicates/<uuid:review_id>/",
         duplicate_views.duplicate_review,
         name="duplicate-review",
+    ),
+    # The person's rights over their data referral/views/subject.py.
+    path(
+        "cases/<uuid:case_id>/rights/",
+        subject_views.subject_rights,
+        name="case-subject-rights",
+    ),
+    path(
+        "cases/<uuid:case_id>/rights/access/",
+        subject_views.subject_access,
+        name="case-subject-access",
+    ),
+    path(
+        "cases/<uuid:case_id>/rights/erase/",
+        subject_views.person_erase,
+        name="case-person-erase",
     ),
 ]

@@ -15,4 +15,8 @@ VAULT_CREATE_KEY_FILE = True
 AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", str(VAR_DIR / "demo-audit-keys.json"))
 AUDIT_CREATE_KEY_FILE = True
 
+# Static files from the source folders, without `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)

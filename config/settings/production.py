@@ -58,6 +58,15 @@ if not os.access(AUDIT_KEY_FILE, os.R_OK):
         "(create it with `manage.py audit_keygen`)."
     )
 
+# `manage.py collectstatic` writes hashed, compressed copies that whitenoise
+# serves with far-future cache headers.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000)

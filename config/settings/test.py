@@ -42,3 +42,6 @@ AUDIT_CREATE_KEY_FILE = True
 # off (needs the superuser the suite connects as).
 AUDIT_FLUSH_BYPASSES_TRIGGERS = True
 LOG_LEVEL = "WARNING"
+# Static files from the source folders, without `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

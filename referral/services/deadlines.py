@@ -23,7 +23,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
             # without) deadline rows: one lock order, no deadlock.
             audit.lock_chain()
             batch = list(
-                Deadline.objects.select_for_update(skip_locked=True)
+                Deadline.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(
                     due_at__lt=now,
                     met_at__isnull=True,

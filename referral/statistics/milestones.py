@@ -16,6 +16,7 @@ same rows are computed in Python (`_rows_python`), and
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from uuid import UUID
 
@@ -52,23 +53,23 @@ WITH c AS (
     ) f ON TRUE
     WHERE {where}
 ), events AS (
-    SELECT id AS subject, id AS case_id, %(registered)s AS measure,
-           registered_at AS at, '' AS detail, NULL::float AS days
+    SELECT id AS subject, %(registered)s AS measure, registered_at AS at,
+           '' AS detail, NULL::float AS days, {attrs}
     FROM c
   UNION ALL
-    SELECT id, id, %(screened)s, first_screened_at, '', NULL
+    SELECT id, %(screened)s, first_screened_at, '', NULL, {attrs}
     FROM c WHERE first_screened_at IS NOT NULL
   UNION ALL
-    SELECT id, id, %(referred)s, referred_at, '',
-           extract(epoch FROM referred_at - registered_at) / 86400.0
+    SELECT id, %(referred)s, referred_at, '',
+           extract(epoch FROM referred_at - registered_at) / 86400.0, {attrs}
     FROM c WHERE referred_at IS NOT NULL
   UNION ALL
-    SELECT id, id, %(presumed)s, rg_decided_at, '',
-           extract(epoch FROM rg_decided_at - referred_at) / 86400.0
+    SELECT id, %(presumed)s, rg_decided_at, '',
+           extract(epoch FROM rg_decided_at - referred_at) / 86400.0, {attrs}
     FROM c WHERE recovery_ends_on IS NOT NULL AND rg_decided_at IS NOT NULL
   UNION ALL
-    SELECT c.id, c.id, %(recognised)s, c.cg_decided_at, '',
-           extract(epoch FROM c.cg_decided_at - c.referred_at) / 86400.0
+    SELECT c.id, %(recognised)s, c.cg_decided_at, '',
+           extract(epoch FROM c.cg_decided_at - c.referred_at) / 86400.0, {attrs}
     FROM c WHERE c.cg_decided_at IS NOT NULL AND EXISTS (
         SELECT 1 FROM referral_decision d
         WHERE d.case_id = c.id AND d.positive AND (
@@ -76,28 +77,29 @@ WITH c AS (
                 SELECT 1 FROM referral_decision r
                 WHERE r.id = d.reconsiders_id AND r.kind = %(cg)s))))
   UNION ALL
-    SELECT c.id, c.id, %(not_identified)s, n.at, '', NULL
+    SELECT c.id, %(not_identified)s, n.at, '', NULL, {attrs}
     FROM c JOIN LATERAL (
         SELECT min(d.decided_at) AS at FROM referral_decision d
         WHERE d.case_id = c.id AND NOT d.positive AND d.kind IN (%(rg)s, %(cg)s)
     ) n ON n.at IS NOT NULL
   UNION ALL
-    SELECT id, id, %(transferred)s, transferred_at, '', NULL
+    SELECT id, %(transferred)s, transferred_at, '', NULL, {attrs}
     FROM c WHERE transferred_at IS NOT NULL
   UNION ALL
-    SELECT r.id, c.id, %(declined)s, r.answered_at,
-           coalesce(nullif(r.decline_reason, ''), 'other'), NULL
+    SELECT r.id, %(declined)s, r.answered_at,
+           coalesce(nullif(r.decline_reason, ''), 'other'), NULL, {attrs}
     FROM c JOIN referral_referral r ON r.case_id = c.id
     WHERE r.state = %(declined_state)s AND r.answered_at IS NOT NULL
   UNION ALL
-    SELECT d.id, c.id, %(answered)s, d.met_at,
-           CASE WHEN d.met_at <= d.due_at THEN %(on_time)s ELSE %(late)s END, NULL
+    SELECT d.id, %(answered)s, d.met_at,
+           CASE WHEN d.met_at <= d.due_at THEN %(on_time)s ELSE %(late)s END, NULL,
+           {attrs}
     FROM c JOIN referral_deadline d ON d.case_id = c.id
     WHERE d.kind = %(answer_kind)s AND d.met_at IS NOT NULL
   UNION ALL
-    SELECT x.id, c.id, %(rg_decided)s, x.decided_at,
+    SELECT x.id, %(rg_decided)s, x.decided_at,
            CASE WHEN x.decided_at <= dl.due_at THEN %(on_time)s ELSE %(late)s END,
-           NULL
+           NULL, {attrs}
     FROM c JOIN referral_decision x ON x.case_id = c.id AND x.kind = %(rg)s
     JOIN LATERAL (
         SELECT d.due_at FROM referral_deadline d
@@ -111,9 +113,9 @@ INSERT INTO referral_milestone (
 SELECT e.subject, e.measure, e.at,
        CAST(extract(year FROM e.at AT TIME ZONE %(tz)s) AS integer),
        CAST(extract(month FROM e.at AT TIME ZONE %(tz)s) AS integer),
-       c.organisation_id, c.sex, c.age_group, c.is_child,
-       c.citizenship, c.form, c.reception_stage, e.detail, e.days
-FROM events e JOIN c ON c.id = e.case_id
+       e.organisation_id, e.sex, e.age_group, e.is_child,
+       e.citizenship, e.form, e.reception_stage, e.detail, e.days
+FROM events e
 ON CONFLICT (subject, measure) DO NOTHING
 """
 
@@ -146,24 +148,32 @@ def sync(case_id: UUID) -> None:
     _insert([case_id])
 
 
+BATCH = 100_000
+
+
 def backfill(case_ids: Iterable[UUID] | None = None) -> int:
-    """Record the milestones of every case (or of `case_ids`); returns how
-    many rows were added."""
+    """Record the milestones of every case (or of `case_ids`), in batches of
+    cases; returns how many rows were added."""
     before = Milestone.objects.count()
-    _insert(None if case_ids is None else list(case_ids))
+    if case_ids is None:
+        case_ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    ids = iter(case_ids)
+    while batch := list(itertools.islice(ids, BATCH)):
+        _insert(batch)
     return Milestone.objects.count() - before
 
 
-def _insert(case_ids: list[UUID] | None) -> None:
+def _insert(case_ids: list[UUID]) -> None:
     if connection.vendor == "postgresql":
         params = {**_PARAMS, "tz": settings.TIME_ZONE}
-        if case_ids is None:
-            where = "TRUE"
-        else:
-            where = "c.id = ANY(%(ids)s::uuid[])"
-            params["ids"] = [str(i) for i in case_ids]
+        where = "c.id IN (SELECT unnest(%(ids)s::uuid[]))"
+        params["ids"] = [str(i) for i in case_ids]
+        attrs = (
+            "c.organisation_id, c.sex, c.age_group, c.is_child, c.citizenship, "
+            "c.form, c.reception_stage"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(_SQL.format(where=where), params)
+            cursor.execute(_SQL.format(where=where, attrs=attrs), params)
         return
     Milestone.objects.bulk_create(_rows_python(case_ids), ignore_conflicts=True)
 
