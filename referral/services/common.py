@@ -1,5 +1,7 @@
-"""What the services share: the transition tail, the audit helpers, grants
-and deadlines. Not services themselves."""
+"""What the services share: the transition tail (`fire`, `transit`), the
+audit helpers, grants, deadlines, and the referrals that steps send or end
+on their way (the automatic child-protection referral, a transfer's, a
+case's end). Not services themselves."""
 
 from __future__ import annotations
 
