@@ -36,11 +36,11 @@ def setup(*, existing: bool = False) -> None:
     import django
 
     django.setup()
-    if existing:
-        return
     from django.test.utils import setup_databases, setup_test_environment
 
     setup_test_environment()
+    if existing:
+        return
     old = setup_databases(verbosity=0, interactive=False)
 
     def teardown():

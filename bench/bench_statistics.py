@@ -25,9 +25,11 @@ import time
 
 import _django
 
-# The baseline: one pass over the month's milestones at the finest grouping
-# (every column the tables break down by), the marginals added up by the
-# client. Same rows, same counts as releases.month_counts.
+# The baselines, the faster of two in each month: (1) one pass over the
+# month's milestones at the finest grouping (every column the tables break
+# down by), the marginals added up by the client; (2) the app's own
+# GROUPING SETS statement run bare through the cursor, with nothing around
+# it. Same rows, same counts as releases.month_counts.
 BASELINE_SQL = """
 SELECT measure, organisation_id, detail, sex, age_group, citizenship, form,
        reception_stage, count(*)
@@ -35,6 +37,17 @@ FROM referral_milestone WHERE year = %s AND month = %s
 GROUP BY measure, organisation_id, detail, sex, age_group, citizenship, form,
          reception_stage
 """
+
+
+def _grouping_sets(year: int, month: int) -> int:
+    """The app's own statement, run bare: no Python around it."""
+    from django.db import connection
+
+    from referral.statistics.releases import _MONTH_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute(_MONTH_SQL, [year, month])
+        return len(cursor.fetchall())
 
 
 def _baseline(year: int, month: int) -> int:
@@ -111,7 +124,11 @@ def main() -> None:
         counted = time.perf_counter() - t0
         t0 = time.perf_counter()
         _baseline(year, month)
-        baseline = time.perf_counter() - t0
+        finest = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _grouping_sets(year, month)
+        bare = time.perf_counter() - t0
+        baseline = min(finest, bare)  # the fastest hand-written SQL of the two
         t0 = time.perf_counter()
         releases.publish_month(year, month)
         published = time.perf_counter() - t0

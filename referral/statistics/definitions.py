@@ -33,12 +33,14 @@ Counting rules
     decision deadline set when the identification referral was sent (the
     profile's working days); in the month of the answer or decision; a share
     is published only where both of its counts are.
-    Durations, in days: registration to first identification referral;
-    first identification referral to the reasonable-grounds decision; first
-    identification referral to the conclusive-grounds decision; for the cases
-    reaching the later milestone in the period; median and 90th percentile
-    (linear interpolation); published only for groups of at least the
-    threshold; the group sizes are not published (they are counts).
+    Durations, in whole days: registration to the first identification
+    referral (cases referred in the period); that referral to the positive
+    reasonable-grounds decision (presumed victims of the period); that
+    referral to the positive conclusive-grounds decision (recognised
+    victims of the period); median and 90th percentile (linear
+    interpolation); published only where the count they describe (the
+    overview's cell, or the age group's for children and adults) is
+    published and holds at least twice the threshold.
 
 Breakdowns, from the coarse clear columns: sex; age group at registration
 (children 0-11, 12-14, 15-17 and unknown age presumed a child; adults 18-24,
@@ -104,10 +106,11 @@ DEFINITIONS = {
         "The share on time is published only where both counts are."
     ),
     "durations": _(
-        "Days from registration to the first identification referral, and from "
-        "that referral to the reasonable-grounds and to the conclusive-grounds "
-        "decision, for the cases reaching the later step in the period. Median "
-        "and 90th percentile, published only for groups of at least the "
+        "Whole days from registration to the first identification referral, and "
+        "from that referral to the positive reasonable-grounds and to the "
+        "positive conclusive-grounds decision, for the cases reaching the later "
+        "step in the period. Median and 90th percentile, published only where "
+        "the count they describe is published and holds at least twice the "
         "threshold."
     ),
     "citizenship": _(
@@ -129,14 +132,15 @@ def rule_text(threshold: int) -> str:
     return str(
         _(
             "Counts from 1 to %(below)s are suppressed (primary suppression); "
-            "further cells are suppressed so that no suppressed cell can be "
-            "derived from the published cells of the same table, its totals and "
-            "the other periods and breakdowns of the same calendar year, either "
-            "exactly or by interval reasoning (secondary suppression). Zeros are "
-            "published. Periods are whole calendar months, quarters or years "
-            "that have ended; every period of a year is cut from one protected "
-            "table. Durations are published only for groups of at least "
-            "%(threshold)s; a share only where both of its counts are published."
+            "further cells are suppressed (secondary suppression) until, for "
+            "every suppressed cell, linear programming over everything published "
+            "for the calendar year (every release, table, breakdown, period and "
+            "scope, national and each organisation's, and the case-level export) "
+            "leaves an interval of at least %(threshold)s whole numbers. Zeros "
+            "are published. Each month is published once, when it has ended, and "
+            "never changes. Durations are published only where their count is "
+            "published and holds at least twice the threshold; a share only "
+            "where both of its counts are published."
         )
         % {"below": threshold - 1, "threshold": threshold}
     )
@@ -180,8 +184,10 @@ CATEGORY_LABELS = {
     },
     "interval": {
         "registration_to_referral": _("Registration to referral"),
-        "referral_to_reasonable_grounds": _("Referral to reasonable-grounds decision"),
-        "referral_to_conclusive_grounds": _("Referral to conclusive-grounds decision"),
+        "referral_to_presumed_victim": _(
+            "Referral to positive reasonable-grounds decision"
+        ),
+        "referral_to_recognised": _("Referral to positive conclusive-grounds decision"),
     },
 }
 
