@@ -102,7 +102,7 @@ def test_a_declaration_whose_input_is_not_the_services_arguments_is_refused():
 @pytest.mark.django_db
 def test_the_case_page_lists_what_the_declarations_make_available(mechanism):
     from referral.models import Case
-    from tests.pages.conftest import page_client, register
+    from tests.support.casework import page_client, register
 
     reception = mechanism.user["reception"]
     case = register(reception)
