@@ -40,10 +40,6 @@ POSITIVE_MAY_BE_400 = {
     # services answer 400 for one that is not.
     "/api/v1/cases/{case_id}/transitions/record-consent/": "organisation directory",
     "/api/v1/cases/{case_id}/transitions/send-referral/": "organisation directory",
-    "/api/v1/cases/{case_id}/transitions/transfer/": "organisation directory",
-    "/api/v1/cases/{case_id}/transitions/notify-anonymously/": "organisation directory",
-    # The guardian named in the body must be a guardian of the directory.
-    "/api/v1/cases/{case_id}/transitions/appoint-guardian/": "guardian directory",
 }
 
 
