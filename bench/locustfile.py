@@ -96,27 +96,26 @@ class ReceptionJourneys(HttpUser):
             "notes": "Synthetic interview note.",
         }
         self.call(
-            "POST", f"/api/v1/cases/{case_id}/screenings/",
-            "POST /cases/{id}/screenings/", self.reception, screening, (201,),
+            "POST", f"/api/v1/cases/{case_id}/transitions/screen/",
+            "POST /cases/{id}/transitions/screen/", self.reception, screening,
         )  # fmt: skip
         target = {
-            "to_organisation": CONFIG["authority_id"],
+            "to_organisation_id": CONFIG["authority_id"],
             "purpose": "identification",
         }
         self.call(
-            "POST", f"/api/v1/cases/{case_id}/consents/", "POST /cases/{id}/consents/",
-            self.reception,
+            "POST", f"/api/v1/cases/{case_id}/transitions/record-consent/",
+            "POST /cases/{id}/transitions/record-consent/", self.reception,
             {**target, "given": True, "language": "ru", "interpreter_used": True},
-            (201,),
         )  # fmt: skip
         sent = self.call(
-            "POST", f"/api/v1/cases/{case_id}/referrals/",
-            "POST /cases/{id}/referrals/", self.reception, target, (201,),
+            "POST", f"/api/v1/cases/{case_id}/transitions/send-referral/",
+            "POST /cases/{id}/transitions/send-referral/", self.reception, target,
         )  # fmt: skip
-        if sent.status_code != 201:
+        if sent.status_code != 200:
             return
         self.call(
-            "POST", f"/api/v1/referrals/{sent.json()['id']}/accept/",
+            "POST", f"/api/v1/referrals/{sent.json()['result']['id']}/accept/",
             "POST /referrals/{id}/accept/", self.worker,
         )  # fmt: skip
         for name, body in (("suspend", {"reason": "contact_lost"}), ("resume", {})):

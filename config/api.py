@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django_fsm import ConcurrentTransition
 from rest_framework import exceptions, status
@@ -31,7 +32,7 @@ def _body(code: str, message: str, detail: object = None) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ConcurrentTransition):
         # Two writers raced past their locks' reach: the loser is told so.
-        exc = Conflict("The case changed meanwhile; reload it.", code="conflict")
+        exc = Conflict(_("The case changed meanwhile; reload it."), code="conflict")
     if isinstance(exc, OperationalError | InterfaceError):
         # The database went away (connection killed, server restarting) or
         # gave up on a lock: the step's transaction did not commit, so the

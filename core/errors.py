@@ -7,6 +7,8 @@ staff pages render them.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ApplicationError(Exception):
     status = 400
@@ -45,7 +47,7 @@ class NotVisible(ApplicationError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: str = "Not found.", **kwargs):
+    def __init__(self, message: str = _("Not found."), **kwargs):
         super().__init__(message, **kwargs)
 
 

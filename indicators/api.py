@@ -3,6 +3,7 @@ indicators without storing anything. Any signed-in, active user."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -57,7 +58,7 @@ def _get_catalogue(catalogue_id: str) -> catalogues.Catalogue:
     try:
         return catalogues.get(catalogue_id)
     except catalogues.UnknownCatalogue:
-        raise NotVisible("No indicator catalogue with this id.") from None
+        raise NotVisible() from None
 
 
 class Api(BaseApi):
@@ -109,7 +110,7 @@ class IndicatorCatalogueAssessApi(Api):
             result = assessment.assess(catalogue.id, serializer.validated_data["codes"])
         except assessment.UnknownIndicators as exc:
             raise InvalidInput(
-                "Unknown indicator codes for this catalogue.",
+                _("Unknown indicator codes for this catalogue."),
                 code="unknown_indicators",
                 detail={"codes": list(exc.codes)},
             ) from None

@@ -16,6 +16,7 @@ events still reach every anchored head (`verify_audit --anchor FILE`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from nrm import audit_keys
@@ -132,12 +133,15 @@ def record(
     reason_sealed: bytes | None = None,
     extra: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Append one event to the chain, inside the caller's transaction (or a
+    transaction of its own). No savepoint: an event that cannot be written
+    fails the caller's whole write, and a savepoint would cost two round
+    trips on every audited write."""
     if action not in Event.values:
         raise ValueError("unknown audit event code")
     keyset = audit_keys.keys()
-    with transaction.atomic():
-        head = _locked_head()
+    with transaction.atomic(savepoint=False):
+        prev_hash = _locked_head_mac()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor,
@@ -152,23 +156,69 @@ def record(
             reason_code=reason_code,
             reason_sealed=reason_sealed,
             extra=extra or {},
-            prev_hash=head.last_hash,
+            prev_hash=prev_hash,
             key_id=keyset.active,
         )
         # Round-trip through JSON so the hash sees what the database stores.
         event.extra = json.loads(json.dumps(event.extra, default=str))
-        event.hash = event_mac(head.last_hash, event, keyset.key(keyset.active))
-        event.save(force_insert=True)
-        head.last_id = event.id
-        head.last_hash = event.hash
-        head.save(update_fields=["last_id", "last_hash"])
+        event.hash = event_mac(prev_hash, event, keyset.key(keyset.active))
+        _append(event)
     return event
+
+
+def _append(event: AuditEvent) -> None:
+    """Insert the event and move the chain's head to it, under the head's
+    lock. On PostgreSQL that is one statement (an INSERT in a WITH clause):
+    a round trip fewer on every audited write. Elsewhere (the SQLite demo),
+    two through the ORM."""
+    if connection.vendor != "postgresql":
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=1).update(
+            last_id=event.id, last_hash=event.hash
+        )
+        return
+    fields, sql = _append_statement()
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, event.hash])
+        event.id = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+@functools.cache
+def _append_statement() -> tuple[list[models.Field], str]:
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    # Names from the models only; every value is a parameter.
+    sql = (
+        f"WITH event AS (INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id) "
+        f"UPDATE {quote(AuditChainHead._meta.db_table)} "
+        "SET last_id = (SELECT id FROM event), last_hash = %s WHERE id = 1 "
+        "RETURNING last_id"
+    )
+    return fields, sql
 
 
 def lock_chain() -> None:
     """Take the chain's lock now, for callers that must take it before other
     row locks (see referral.services.deadlines_sweep)."""
     _locked_head()
+
+
+def _locked_head_mac() -> str:
+    """Lock the chain's head and read its MAC: on PostgreSQL one plain
+    statement (every audited write takes it), elsewhere through the ORM."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last_hash FROM {table} WHERE id = 1 FOR UPDATE")  # noqa: S608 - a model's table
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+    return _locked_head().last_hash
 
 
 def _locked_head() -> AuditChainHead:

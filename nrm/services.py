@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden
 from nrm import audit
@@ -46,7 +47,10 @@ def membership_create(
     """Give a user a role at an organisation; they join its access group.
     Audited: a role is access to people's data."""
     if actor is not None and actor.pk == user.pk and role in PERSONAL_DATA_ROLES:
-        raise Forbidden("Nobody may give themselves a role that reads personal data.")
+        raise Forbidden(
+            _("Nobody may give themselves a role that reads personal data."),
+            code="self_grant_refused",
+        )
     membership = Membership(user=user, organisation=organisation, role=role)
     membership.full_clean()
     membership.save(force_insert=True)

@@ -4,6 +4,7 @@ policy, calls one service and renders the result; no rules here."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 from core.api import Api
 from core.errors import Forbidden, NotVisible
 from nrm.roles import Capability
-from referral import actions, policy, selectors, services
+from referral import policy, selectors, services, steps
 from referral import serializers as s
 from referral.models import Case, Consent, Decision, Screening
 
@@ -53,18 +54,13 @@ class CaseListCreateApi(Api):
     def post(self, request):
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        organisation_id = data.pop("organisation")
-        presumed_child = data.pop("age_uncertain_presumed_child")
         registration = services.case_register(
-            actor=request.user, organisation_id=organisation_id,
-            is_child=presumed_child, **data,
-        )  # fmt: skip
-        case = policy.get_visible_case(request.user, registration.case.pk)
+            actor=request.user, **serializer.validated_data
+        )
         # Whether a supervisor will review a possible duplicate; nothing about
         # the matches (referral/duplicates.py).
         body = _case_detail(
-            request, case,
+            request, registration.case,
             duplicate_review="pending" if registration.duplicate_review else None,
         )  # fmt: skip
         return Response(body, status=status.HTTP_201_CREATED)
@@ -81,8 +77,7 @@ class CaseErasePersonApi(Api):
     @extend_schema(request=None, responses=s.CaseDetailSerializer)
     def post(self, request, case_id):
         s.NoInputSerializer(data=request.data).is_valid(raise_exception=True)
-        services.person_erase(actor=request.user, case_id=case_id)
-        case = policy.get_visible_case(request.user, case_id)
+        case = services.person_erase(actor=request.user, case_id=case_id)
         return Response(_case_detail(request, case))
 
 
@@ -94,34 +89,71 @@ class CaseTransitionListApi(Api):
         case = policy.get_visible_case(request.user, case_id)
         body = [
             {
-                "name": action.name,
-                "label": str(action.label),
+                "name": step.name,
+                "label": str(step.label),
                 "method": "POST",
-                "url": f"/api/v1/cases/{case.pk}/transitions/{action.name}/",
-                "fields": actions.describe_fields(action.serializer),
+                "url": f"/api/v1/cases/{case.pk}/transitions/{step.name}/",
+                "fields": steps.describe_fields(step.input),
             }
-            for action in actions.available(request.user, case)
+            for step in steps.available(request.user, case)
         ]
         return Response(body)
 
 
-class CaseTransitionApi(Api):
-    @extend_schema(
-        request=inline_serializer("TransitionInput", {"any": drf.JSONField()}),
-        responses=s.CaseDetailSerializer,
-        description="Run a named step; its input is described by "
-        "GET /cases/{id}/transitions/.",
-    )
-    def post(self, request, case_id, name):
-        policy.get_visible_case(request.user, case_id)  # 404 before anything else
-        action = actions.ACTIONS.get(name)
-        if action is None:
-            raise NotVisible("Unknown transition.")
-        serializer = action.serializer(data=request.data)
+class StepApi(Api):
+    """One declared step: `POST /cases/{case_id}/transitions/{step}/`, its
+    body the step's input serializer. The answer has one shape for every
+    step: the case as the writer sees it (no personal data: a write carries
+    no read) and the step's result (the record it wrote, or null)."""
+
+    step: steps.Step
+
+    def post(self, request, case_id):
+        serializer = self.step.input(data=request.data)
         serializer.is_valid(raise_exception=True)
-        action.run(actor=request.user, case_id=case_id, **serializer.validated_data)
-        case = policy.get_visible_case(request.user, case_id)
-        return Response(_case_detail(request, case))
+        outcome = self.step.execute(
+            actor=request.user, subject_id=case_id, **serializer.validated_data
+        )
+        return Response(step_response(request, self.step, outcome))
+
+    @classmethod
+    def for_step(cls, step: steps.Step):
+        view = type(
+            f"{step.body.__name__.title().replace('_', '')}Api", (cls,),
+            {"step": step, "__doc__": step.body.__doc__},
+        )  # fmt: skip
+        response = inline_serializer(
+            f"{view.__name__[:-3]}Result",
+            {
+                "case": s.CaseDetailSerializer(),
+                "result": step.output() if step.output else drf.JSONField(default=None),
+            },
+        )
+
+        def post(self, request, case_id):  # its own function: its own schema
+            return StepApi.post(self, request, case_id)
+
+        view.post = extend_schema(
+            request=step.input,
+            responses=response,
+            summary=str(step.label),
+            operation_id=f"case_step_{step.name.replace('-', '_')}",
+        )(post)
+        return view
+
+
+def step_response(request, step: steps.Step, outcome: steps.Outcome) -> dict:
+    result = None
+    if step.output is not None:
+        result = step.output(outcome.result).data
+    return {"case": _case_detail(request, outcome.case), "result": result}
+
+
+class UnknownStepApi(Api):
+    @extend_schema(exclude=True)
+    def post(self, request, case_id, name):
+        policy.get_visible_case(request.user, case_id)  # 404 either way
+        raise NotVisible()
 
 
 class CaseScreeningsApi(Api):
@@ -131,26 +163,6 @@ class CaseScreeningsApi(Api):
         queryset = Screening.objects.filter(case=case).select_related("organisation")
         return self.paginate(request, queryset, s.ScreeningSerializer)
 
-    @extend_schema(
-        request=s.ScreeningCreateSerializer, responses={201: s.ScreeningSerializer}
-    )
-    def post(self, request, case_id):
-        case = policy.get_visible_case(request.user, case_id)
-        serializer = s.ScreeningCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = services.screening_record(
-            actor=request.user, case_id=case.pk, **serializer.validated_data
-        )
-        body = s.ScreeningSerializer(result.screening).data
-        body["case_state"] = result.case.state
-        body["warnings"] = list(result.warnings)
-        body["child_protection_referral"] = (
-            str(result.child_protection_referral.pk)
-            if result.child_protection_referral
-            else None
-        )
-        return Response(body, status=status.HTTP_201_CREATED)
-
 
 class CaseConsentsApi(Api):
     @extend_schema(responses=s.ConsentSerializer(many=True))
@@ -158,22 +170,6 @@ class CaseConsentsApi(Api):
         case = policy.get_visible_case(request.user, case_id)
         queryset = Consent.objects.filter(case=case).select_related("to_organisation")
         return self.paginate(request, queryset, s.ConsentSerializer)
-
-    @extend_schema(
-        request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer}
-    )
-    def post(self, request, case_id):
-        case = policy.get_visible_case(request.user, case_id)
-        serializer = s.ConsentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        consent = services.consent_record(
-            actor=request.user, case_id=case.pk,
-            to_organisation_id=data.pop("to_organisation"), **data,
-        )  # fmt: skip
-        return Response(
-            s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED
-        )
 
 
 class ConsentWithdrawApi(Api):
@@ -191,22 +187,6 @@ class CaseReferralsApi(Api):
         queryset = selectors.case_referrals(request.user, case)
         return self.paginate(request, queryset, s.ReferralSerializer)
 
-    @extend_schema(
-        request=s.ReferralCreateSerializer, responses={201: s.ReferralSerializer}
-    )
-    def post(self, request, case_id):
-        case = policy.get_visible_case(request.user, case_id)
-        serializer = s.ReferralCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        referral = services.referral_send(
-            actor=request.user, case_id=case.pk,
-            to_organisation_id=data.pop("to_organisation"), **data,
-        )  # fmt: skip
-        return Response(
-            s.ReferralSerializer(referral).data, status=status.HTTP_201_CREATED
-        )
-
 
 def _referral_body(request, referral) -> dict:
     if policy.referral_discloses_case(request.user, referral):
@@ -220,7 +200,9 @@ class ReferralInboxApi(Api):
     @extend_schema(responses=s.ReferralMinimalSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
-            raise Forbidden("Your role has no referral inbox.")
+            raise Forbidden(
+                _("Your role has no referral inbox."), code="no_referral_inbox"
+            )
         queryset = selectors.referral_inbox(request.user, **self.query(request))
         # The inbox shows everyone the minimal view; details are on the case.
         return self.paginate(request, queryset, s.ReferralMinimalSerializer)
@@ -242,37 +224,46 @@ class ReferralDetailApi(Api):
         return Response(_referral_body(request, referral))
 
 
-def _referral_action(service, serializer_class=None):
-    class ReferralActionApi(Api):
-        @extend_schema(request=serializer_class, responses=s.ReferralSerializer)
-        def post(self, request, referral_id):
-            policy.get_visible_referral(request.user, referral_id)  # 404 first
-            serializer = (serializer_class or s.NoInputSerializer)(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-            referral = service(actor=request.user, referral_id=referral_id, **data)
-            return Response(_referral_body(request, referral))
+class ReferralStepApi(Api):
+    """One declared step on a referral: `POST /referrals/{referral_id}/{step}/`,
+    answered with the referral as this user may see it."""
 
-    ReferralActionApi.__name__ = (
-        f"Referral{service.__name__.title().replace('_', '')}Api"
-    )
-    return ReferralActionApi
+    step: steps.Step
 
+    def post(self, request, referral_id):
+        serializer = self.step.input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = self.step.execute(
+            actor=request.user, subject_id=referral_id, **serializer.validated_data
+        )
+        return Response(_referral_body(request, outcome.result))
 
-ReferralAcceptApi = _referral_action(services.referral_accept)
-ReferralDeclineApi = _referral_action(
-    services.referral_decline, s.ReferralDeclineSerializer
-)
-ReferralWithdrawApi = _referral_action(services.referral_withdraw)
-ReferralExpireApi = _referral_action(services.referral_expire)
-ReferralCompleteApi = _referral_action(services.referral_complete)
+    @classmethod
+    def for_step(cls, step: steps.Step):
+        view = type(
+            f"{step.body.__name__.title().replace('_', '')}Api", (cls,),
+            {"step": step, "__doc__": step.body.__doc__},
+        )  # fmt: skip
+
+        def post(self, request, referral_id):  # its own function: its own schema
+            return ReferralStepApi.post(self, request, referral_id)
+
+        view.post = extend_schema(
+            request=step.input if step.input().fields else None,
+            responses=s.ReferralSerializer,
+            summary=str(step.label),
+            operation_id=f"referral_step_{step.name}",
+        )(post)
+        return view
 
 
 class AnonymousInboxApi(Api):
     @extend_schema(responses=s.AnonymousNotificationSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.REFERRAL_INBOX):
-            raise Forbidden("Your role has no referral inbox.")
+            raise Forbidden(
+                _("Your role has no referral inbox."), code="no_referral_inbox"
+            )
         queryset = selectors.anonymous_inbox(request.user)
         return self.paginate(request, queryset, s.AnonymousNotificationSerializer)
 
@@ -283,20 +274,6 @@ class CaseDecisionsApi(Api):
         case = policy.get_visible_case(request.user, case_id)
         queryset = Decision.objects.filter(case=case).select_related("organisation")
         return self.paginate(request, queryset, s.DecisionSerializer)
-
-    @extend_schema(
-        request=s.DecisionCreateSerializer, responses={201: s.DecisionSerializer}
-    )
-    def post(self, request, case_id):
-        case = policy.get_visible_case(request.user, case_id)
-        serializer = s.DecisionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        decision = services.decision_take(
-            actor=request.user, case_id=case.pk, **serializer.validated_data
-        )
-        return Response(
-            s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED
-        )
 
 
 class CaseHistoryApi(Api):
@@ -314,7 +291,9 @@ class DeadlineListApi(Api):
     @extend_schema(responses=s.DeadlineSerializer(many=True))
     def get(self, request):
         if not policy.may_globally(request.user, C.DEADLINES_VIEW):
-            raise Forbidden("Your role has no deadline list.")
+            raise Forbidden(
+                _("Your role has no deadline list."), code="no_deadline_list"
+            )
         overdue = self.query(request)["overdue"]
         queryset = selectors.deadlines_for(request.user, overdue_only=bool(overdue))
         paginator = self.pagination_class()

@@ -4,86 +4,84 @@ from django.urls import path
 
 from referral import api, audit_api, duplicate_api
 from referral.statistics.api import statistics_api_urlpatterns
+from referral.steps import REFERRAL_STEPS, STEPS
+
+# One route per step, from its declaration (referral.steps); an unknown step
+# name answers 404 like an invisible case.
+step_urlpatterns = [
+    *(
+        path(
+            f"cases/<uuid:case_id>/transitions/{step.name}/",
+            api.StepApi.for_step(step).as_view(),
+            name=f"case-step-{step.name}",
+        )
+        for step in STEPS.values()
+    ),
+    path(
+        "cases/<uuid:case_id>/transitions/<slug:name>/",
+        api.UnknownStepApi.as_view(),
+        name="case-step-unknown",
+    ),
+]
 
 api_urlpatterns = [
     path("cases/", api.CaseListCreateApi.as_view(), name="case-list"),
-    path("cases/<str:case_id>/", api.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<uuid:case_id>/", api.CaseDetailApi.as_view(), name="case-detail"),
     path(
-        "cases/<str:case_id>/transitions/",
+        "cases/<uuid:case_id>/transitions/",
         api.CaseTransitionListApi.as_view(),
         name="case-transitions",
     ),
+    *step_urlpatterns,
     path(
-        "cases/<str:case_id>/transitions/<slug:name>/",
-        api.CaseTransitionApi.as_view(),
-        name="case-transition",
-    ),
-    path(
-        "cases/<str:case_id>/screenings/",
+        "cases/<uuid:case_id>/screenings/",
         api.CaseScreeningsApi.as_view(),
         name="case-screenings",
     ),
     path(
-        "cases/<str:case_id>/consents/",
+        "cases/<uuid:case_id>/consents/",
         api.CaseConsentsApi.as_view(),
         name="case-consents",
     ),
     path(
-        "cases/<str:case_id>/referrals/",
+        "cases/<uuid:case_id>/referrals/",
         api.CaseReferralsApi.as_view(),
         name="case-referrals",
     ),
     path(
-        "cases/<str:case_id>/decisions/",
+        "cases/<uuid:case_id>/decisions/",
         api.CaseDecisionsApi.as_view(),
         name="case-decisions",
     ),
     path(
-        "cases/<str:case_id>/history/",
+        "cases/<uuid:case_id>/history/",
         api.CaseHistoryApi.as_view(),
         name="case-history",
     ),
     path(
-        "cases/<str:case_id>/erase-person/",
+        "cases/<uuid:case_id>/erase-person/",
         api.CaseErasePersonApi.as_view(),
         name="case-erase-person",
     ),
     path(
-        "consents/<str:consent_id>/withdraw/",
+        "consents/<uuid:consent_id>/withdraw/",
         api.ConsentWithdrawApi.as_view(),
         name="consent-withdraw",
     ),
     path("referrals/inbox/", api.ReferralInboxApi.as_view(), name="referral-inbox"),
     path("referrals/outbox/", api.ReferralOutboxApi.as_view(), name="referral-outbox"),
     path(
-        "referrals/<str:referral_id>/",
+        "referrals/<uuid:referral_id>/",
         api.ReferralDetailApi.as_view(),
         name="referral-detail",
     ),
-    path(
-        "referrals/<str:referral_id>/accept/",
-        api.ReferralAcceptApi.as_view(),
-        name="referral-accept",
-    ),
-    path(
-        "referrals/<str:referral_id>/decline/",
-        api.ReferralDeclineApi.as_view(),
-        name="referral-decline",
-    ),
-    path(
-        "referrals/<str:referral_id>/withdraw/",
-        api.ReferralWithdrawApi.as_view(),
-        name="referral-withdraw",
-    ),
-    path(
-        "referrals/<str:referral_id>/expire/",
-        api.ReferralExpireApi.as_view(),
-        name="referral-expire",
-    ),
-    path(
-        "referrals/<str:referral_id>/complete/",
-        api.ReferralCompleteApi.as_view(),
-        name="referral-complete",
+    *(
+        path(
+            f"referrals/<uuid:referral_id>/{step.name}/",
+            api.ReferralStepApi.for_step(step).as_view(),
+            name=f"referral-{step.name}",
+        )
+        for step in REFERRAL_STEPS.values()
     ),
     path(
         "anonymous-notifications/inbox/",
@@ -93,7 +91,7 @@ api_urlpatterns = [
     path("deadlines/", api.DeadlineListApi.as_view(), name="deadline-list"),
     path("audit/events/", audit_api.AuditEventListApi.as_view(), name="audit-events"),
     path(
-        "cases/<str:case_id>/subject-access/",
+        "cases/<uuid:case_id>/subject-access/",
         audit_api.SubjectAccessApi.as_view(),
         name="case-subject-access",
     ),
@@ -104,12 +102,12 @@ api_urlpatterns = [
         name="duplicate-review-list",
     ),
     path(
-        "duplicate-reviews/<str:review_id>/",
+        "duplicate-reviews/<uuid:review_id>/",
         duplicate_api.DuplicateReviewDetailApi.as_view(),
         name="duplicate-review-detail",
     ),
     path(
-        "duplicate-reviews/<str:review_id>/resolve/",
+        "duplicate-reviews/<uuid:review_id>/resolve/",
         duplicate_api.DuplicateReviewResolveApi.as_view(),
         name="duplicate-review-resolve",
     ),

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -44,7 +45,9 @@ def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | No
     if parsed is None:
         if day is None:
             raise InvalidInput(
-                "Not a date.", detail={name: ["Use YYYY-MM-DD or an ISO datetime."]}
+                _("Not a date."),
+                code="invalid_date",
+                detail={name: ["Use YYYY-MM-DD or an ISO datetime."]},
             )
         from django.utils import timezone
 

@@ -95,12 +95,9 @@ def load_cases() -> int:
     # golf: not identified.
     for case in (echo, foxtrot, golf):
         services.referral_accept(actor=idworker, referral_id=identify(case).pk)
-    services.decision_take(
-        actor=decider, case_id=foxtrot.pk, kind="reasonable_grounds", positive=True,
-        reasons="Synthetic demo reasons.",
-    )  # fmt: skip
-    services.decision_take(
-        actor=decider, case_id=golf.pk, kind="reasonable_grounds", positive=False,
-        reasons="Synthetic demo reasons.",
-    )  # fmt: skip
+    for case, positive in ((foxtrot, True), (golf, False)):
+        services.decision_reasonable_grounds(
+            actor=decider, case_id=case.pk, positive=positive,
+            reasons="Synthetic demo reasons.",
+        )  # fmt: skip
     return len(cases)

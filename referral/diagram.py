@@ -1,11 +1,13 @@
-"""The state diagrams, generated from the `@transition` declarations: the
-models are the only definition of the graph."""
+"""The state diagrams, generated from the `@transition` declarations (the
+models are the only definition of the graph), and the table of the steps a
+user takes, generated from their declarations (`referral.steps`)."""
 
 from __future__ import annotations
 
 from django_fsm import RETURN_VALUE
 
 from referral.models import Case, Referral
+from referral.steps import REFERRAL_STEPS, STEPS
 
 
 def _edges(model) -> list[tuple[str, str, str]]:
@@ -37,6 +39,27 @@ def mermaid(model) -> str:
     return "\n".join(lines)
 
 
+def _guard_names(step) -> str:
+    names = [getattr(guard, "__name__", "?") for guard in step.guards]
+    return ", ".join(f"`{name}`" for name in names) or "none"
+
+
+def steps_table() -> str:
+    """One row per declared step: what it fires, who may take it, what it
+    checks and records."""
+    lines = [
+        "| step | on | fires | capability | access rule | guards | audit event |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for step in [*STEPS.values(), *REFERRAL_STEPS.values()]:
+        fires = ", ".join(f"`{name}`" for name in step.fires) or "none"
+        lines.append(
+            f"| `{step.name}` | {step.subject} | {fires} | `{step.capability}` "
+            f"| {step.rule} | {_guard_names(step)} | `{step.event}` |"
+        )
+    return "\n".join(lines)
+
+
 def document() -> str:
     parts = [
         "# Workflow state machines",
@@ -57,6 +80,15 @@ def document() -> str:
         "```mermaid",
         mermaid(Referral),
         "```",
+        "",
+        "## Steps",
+        "",
+        "The steps a user takes, from their `@step` declarations on the",
+        "services (`referral/services/`): on a case, each is",
+        "`POST /api/v1/cases/{case_id}/transitions/{step}/` and has a page; on",
+        "a referral, `POST /api/v1/referrals/{referral_id}/{step}/`.",
+        "",
+        steps_table(),
         "",
     ]
     return "\n".join(parts)

@@ -18,6 +18,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Conflict
 from nrm import audit
@@ -86,7 +87,8 @@ def duplicate_review_resolve(
     workflow.require_choice(outcome, DuplicateOutcome, "outcome")
     if review.resolved_at is not None:
         raise Conflict(
-            "This possible duplicate was resolved already.", code="invalid_state"
+            _("This possible duplicate was resolved already."),
+            code="already_resolved",
         )
     review.resolved_at = timezone.now()
     review.resolved_by = actor

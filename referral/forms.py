@@ -2,13 +2,14 @@
 
 Every rule (who may, in which state, with whose consent) is the services'
 and the policy's; a form only turns posted text into the values a service
-takes. The steps of `referral.actions` get one generic form, built from the
-fields each step's input serializer declares (`actions.describe_fields`).
+takes. The steps of `referral.steps` get one generic form, built from the fields,
+labels and help texts each step's input serializer declares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from uuid import UUID
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf
 
 from nrm.choices import AgeGroup, ExploitationForm, ServiceKind, Sex
-from referral import actions
+from referral import steps
 from referral.models import (
     AsylumStatus,
     DeclineReason,
@@ -219,11 +220,15 @@ def recipient_choices(suggested, others) -> list[tuple[str, str]]:
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
 
 
+def _recipient_field(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, coerce=UUID, widget=forms.RadioSelect)
+
+
 class ConsentForm(forms.Form):
+    """The input of the `record-consent` step, with the pathway's suggestions."""
+
     purpose = forms.ChoiceField(choices=ServiceKind.choices, widget=forms.HiddenInput)
-    to_organisation = forms.ChoiceField(
-        label=_("Organisation the data may go to"), widget=forms.RadioSelect
-    )
+    to_organisation_id = _recipient_field(_("Organisation the data may go to"))
     given = forms.TypedChoiceField(
         label=_("Answer"),
         choices=(
@@ -246,31 +251,21 @@ class ConsentForm(forms.Form):
 
     def __init__(self, *args, recipients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].choices = list(recipients)
-
-    def service_arguments(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["to_organisation_id"] = data.pop("to_organisation")
-        return data
+        self.fields["to_organisation_id"].choices = list(recipients)
 
 
 class ReferralForm(forms.Form):
+    """The input of the `send-referral` step, with the pathway's suggestions."""
+
     purpose = forms.ChoiceField(choices=ServiceKind.choices, widget=forms.HiddenInput)
-    to_organisation = forms.ChoiceField(
-        label=_("Receiving organisation"), widget=forms.RadioSelect
-    )
+    to_organisation_id = _recipient_field(_("Receiving organisation"))
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE
     )
 
     def __init__(self, *args, recipients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].choices = list(recipients)
-
-    def service_arguments(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["to_organisation_id"] = data.pop("to_organisation")
-        return data
+        self.fields["to_organisation_id"].choices = list(recipients)
 
 
 class DeclineForm(forms.Form):
@@ -283,116 +278,76 @@ class DeclineForm(forms.Form):
 # The generic step form
 
 
-# Labels for the inputs the steps' serializers declare, by field name.
-FIELD_LABELS = {
-    "positive": _("Outcome"),
-    "reasons": _("Written reasons"),
-    "at_person_request": _(
-        "The person asks for the decision before the recovery period ends"
-    ),
-    "reason": _("Reason"),
-    "reason_code": _("Reason"),
-    "country": _("Country (ISO code)"),
-    "to_organisation": _("Receiving organisation"),
-    "guardian": _("Guardian"),
-    "recommendation": _("Recommendation"),
-    "summary": _("Summary"),
-    "notes": _("Notes"),
-}
-FIELD_HELP = {
-    "reasons": _("Stored encrypted; shown to nobody outside the case."),
-    "summary": _("Stored encrypted."),
-    "country": _("Two capital letters, for example XB."),
-}
-# The serializers' own labels for these codes are not translated.
-CHOICE_LABELS = {
-    "reason_code": {
-        "professional_judgement": _("Professional judgement"),
-        "urgent_danger": _("Urgent danger"),
-    },
-}
-TEXTAREAS = {"reasons", "summary", "notes"}
-# Where a step names a recipient, the service it must offer.
-STEP_PURPOSES = {
-    "notify-anonymously": ServiceKind.IDENTIFICATION,
-    "transfer": ServiceKind.TRANSNATIONAL,
-}
-POSITIVE_CHOICES = (("yes", _("Positive")), ("no", _("Negative")))
-# Inputs a step's shared serializer declares that mean nothing for this step:
-# only a conclusive decision can be asked for early.
-STEP_OMITS = {
-    "decide-reasonable-grounds": {"at_person_request"},
-    "reconsider": {"at_person_request"},
-}
-
-
 class StepForm(forms.Form):
-    """Built per step from its serializer; `payload()` gives the serializer's
-    input back, which the view validates with the serializer itself."""
+    """Built per step from its input serializer; `payload()` gives the
+    serializer's input back, which the view validates with the serializer
+    itself."""
 
-    action: actions.Action
+    step: steps.Step
 
     def payload(self) -> dict:
-        data = {}
-        for name, value in self.cleaned_data.items():
-            data[name] = value if value != "" else None
-        return {k: v for k, v in data.items() if v is not None}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in ("", None) and name != CONFIRMED
+        }
+
+
+# A grave step (it ends or holds the case) asks for an explicit confirmation.
+CONFIRMED = "confirmed"
 
 
 def _step_field(
-    name: str, entry: dict, field: drf.Field, *, choices_for
+    name: str, field: drf.Field, *, choices_for: Callable[[str], list]
 ) -> forms.Field:
-    label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
-    common = {"label": label, "required": entry["required"]}
-    if name in FIELD_HELP:
-        common["help_text"] = FIELD_HELP[name]
-    kind = entry["type"]
-    if name == "positive":
+    """A form field from a serializer field: its label, help text, choices
+    and style hints are the serializer's (one place for a step's inputs)."""
+    common = {
+        "label": field.label or name.replace("_", " ").capitalize(),
+        "required": field.required,
+        "help_text": field.help_text or "",
+    }
+    style = field.style or {}
+    if isinstance(field, drf.BooleanField) and "choices" in style:
         return forms.TypedChoiceField(
-            choices=POSITIVE_CHOICES,
+            choices=[
+                ("yes" if value else "no", label) for value, label in style["choices"]
+            ],
             coerce=lambda value: value == "yes",
             widget=forms.RadioSelect,
             **common,
         )
-    if kind == "boolean":
+    if isinstance(field, drf.BooleanField):
         return forms.BooleanField(**{**common, "required": False})
-    if kind == "choice":
-        labels = CHOICE_LABELS.get(name, {})
-        # describe_fields lists the codes; the serializer field has their labels.
-        named = dict(field.choices)
-        values = [
-            (value, labels.get(value, named.get(value, value)))
-            for value in entry["choices"]
-        ]
-        return forms.ChoiceField(choices=_blank_first(values), **common)
-    if kind == "uuid":
-        return forms.ChoiceField(
+    if isinstance(field, drf.ChoiceField):
+        return forms.ChoiceField(choices=_blank_first(field.choices.items()), **common)
+    if isinstance(field, drf.UUIDField):
+        return forms.TypedChoiceField(
             choices=_blank_first(
                 choices_for(name),
-                label=None if entry["required"] else _("The pathway's suggestion"),
+                label=None if field.required else _("The pathway's suggestion"),
             ),
+            coerce=UUID,
+            empty_value=None,
             **common,
         )
     if name == "country":
         return CountryField(**common)
+    widget = _textarea() if style.get("textarea") else None
     max_length = getattr(field, "max_length", None)
-    widget = _textarea() if name in TEXTAREAS else None
     return forms.CharField(max_length=max_length, widget=widget, **common)
 
 
-def step_form_class(action: actions.Action, *, choices_for) -> type[StepForm]:
+def step_form_class(step: steps.Step, *, choices_for) -> type[StepForm]:
     """A form for one step; `choices_for(field_name)` lists (id, label) pairs
     for the fields that name another object (an organisation, a guardian)."""
-    serializer_fields = action.serializer().fields
     attrs = {
-        entry["name"]: _step_field(
-            entry["name"],
-            entry,
-            serializer_fields[entry["name"]],
-            choices_for=choices_for,
-        )
-        for entry in actions.describe_fields(action.serializer)
-        if entry["name"] not in STEP_OMITS.get(action.name, ())
+        name: _step_field(name, field, choices_for=choices_for)
+        for name, field in step.input().fields.items()
     }
-    attrs["action"] = action
+    if step.grave:
+        attrs[CONFIRMED] = forms.BooleanField(
+            label=_("I have checked: this is the step the case needs."), required=True
+        )
+    attrs["step"] = step
     return type("StepForm", (StepForm,), attrs)

@@ -3,6 +3,7 @@ check types and choices; the services decide."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -89,15 +90,20 @@ class CountryCodeField(serializers.RegexField):
 
 
 class CaseCreateSerializer(StrictSerializer):
-    organisation = serializers.UUIDField(required=False, allow_null=True, default=None)
+    organisation_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        help_text="The registering organisation, for a user acting for several.",
+    )  # fmt: skip
     given_names = serializers.CharField(max_length=200)
     family_name = serializers.CharField(max_length=200, **TEXT)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     sex = serializers.ChoiceField(choices=Sex.choices)
     age_group = serializers.ChoiceField(choices=AgeGroup.choices)
-    age_uncertain_presumed_child = serializers.BooleanField(
-        required=False, default=False
-    )
+    is_child = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also true when the age is uncertain: a person presumed to be "
+        "a child is treated as one until the age is assessed.",
+    )  # fmt: skip
     citizenship = CountryCodeField(required=False, allow_blank=True, default="")
     reception_stage = serializers.ChoiceField(choices=ReceptionStage.choices)
     language = LanguageCodeField(**TEXT)
@@ -253,12 +259,14 @@ class ScreeningSerializer(serializers.Serializer):
 
 
 class ConsentCreateSerializer(StrictSerializer):
-    to_organisation = serializers.UUIDField()
+    to_organisation_id = serializers.UUIDField(
+        label=_("Organisation the data may go to")
+    )
     purpose = serializers.ChoiceField(choices=ServiceKind.choices)
     given = serializers.BooleanField()
     language = LanguageCodeField()
     interpreter_used = serializers.BooleanField(required=False, default=False)
-    notes = serializers.CharField(max_length=5000, **TEXT)
+    notes = serializers.CharField(max_length=5000, label=_("Notes"), **TEXT)
 
 
 class ConsentSerializer(serializers.Serializer):
@@ -279,7 +287,7 @@ class ConsentSerializer(serializers.Serializer):
 
 
 class ReferralCreateSerializer(StrictSerializer):
-    to_organisation = serializers.UUIDField()
+    to_organisation_id = serializers.UUIDField(label=_("Receiving organisation"))
     purpose = serializers.ChoiceField(choices=ServiceKind.choices)
     urgency = serializers.ChoiceField(
         choices=Urgency.choices, required=False, default=Urgency.ROUTINE
@@ -339,13 +347,6 @@ class AnonymousNotificationSerializer(serializers.Serializer):
 # Decisions
 
 
-class DecisionCreateSerializer(StrictSerializer):
-    kind = serializers.ChoiceField(choices=DecisionKind.choices)
-    positive = serializers.BooleanField()
-    reasons = serializers.CharField(max_length=20000)
-    at_person_request = serializers.BooleanField(required=False, default=False)
-
-
 class DecisionSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     case_id = serializers.UUIDField(read_only=True)
@@ -364,49 +365,114 @@ class NoInputSerializer(StrictSerializer):
     pass
 
 
+# Labels and help texts here are also the staff pages' (the generic step
+# form is built from these serializers); `style["textarea"]` asks the page for
+# a text area, `style["choices"]` names a boolean's two answers.
+REASON = {"label": _("Reason")}
+SEALED = _("Stored encrypted; shown to nobody outside the case.")
+
+
 class FlagSerializer(StrictSerializer):
     reason_code = serializers.ChoiceField(
-        choices=[("professional_judgement", "Professional judgement"),
-                 ("urgent_danger", "Urgent danger")]
+        choices=[("professional_judgement", _("Professional judgement")),
+                 ("urgent_danger", _("Urgent danger"))],
+        **REASON,
     )  # fmt: skip
 
 
 class SuspendSerializer(StrictSerializer):
-    reason = serializers.ChoiceField(choices=SuspendReason.choices)
+    reason = serializers.ChoiceField(choices=SuspendReason.choices, **REASON)
 
 
 class TransferSerializer(StrictSerializer):
-    country = serializers.RegexField(r"^[A-Z]{2}$")
-    to_organisation = serializers.UUIDField(
-        required=False, allow_null=True, default=None
-    )
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$", label=_("Country (ISO code)"),
+        help_text=_("Two capital letters, for example XB."),
+    )  # fmt: skip
+    to_organisation_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        label=_("Receiving organisation"),
+    )  # fmt: skip
 
 
 class CloseSerializer(StrictSerializer):
-    reason = serializers.ChoiceField(choices=CloseReason.choices)
+    reason = serializers.ChoiceField(choices=CloseReason.choices, **REASON)
 
 
 class GuardianAppointSerializer(StrictSerializer):
-    guardian = serializers.UUIDField()
+    guardian_id = serializers.UUIDField(label=_("Guardian"))
 
 
 class BestInterestsSerializer(StrictSerializer):
     recommendation = serializers.ChoiceField(
-        choices=BestInterestsRecommendation.choices
+        choices=BestInterestsRecommendation.choices, label=_("Recommendation")
     )
-    summary = serializers.CharField(max_length=20000)
+    summary = serializers.CharField(
+        max_length=20000, label=_("Summary"), help_text=_("Stored encrypted."),
+        style={"textarea": True},
+    )  # fmt: skip
 
 
 class AnonymousNotifySerializer(StrictSerializer):
-    to_organisation = serializers.UUIDField(
-        required=False, allow_null=True, default=None
+    to_organisation_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        label=_("Receiving organisation"),
+    )  # fmt: skip
+
+
+def _outcome_field():
+    return serializers.BooleanField(
+        label=_("Outcome"),
+        style={"choices": ((True, _("Positive")), (False, _("Negative")))},
     )
 
 
-class DecisionOnlySerializer(StrictSerializer):
-    positive = serializers.BooleanField()
-    reasons = serializers.CharField(max_length=20000)
-    at_person_request = serializers.BooleanField(required=False, default=False)
+def _reasons_field():
+    return serializers.CharField(
+        max_length=20000, label=_("Written reasons"), help_text=SEALED,
+        style={"textarea": True},
+    )  # fmt: skip
+
+
+class ReasonableGroundsSerializer(StrictSerializer):
+    positive = _outcome_field()
+    reasons = _reasons_field()
+
+
+class ConclusiveGroundsSerializer(StrictSerializer):
+    positive = _outcome_field()
+    reasons = _reasons_field()
+    at_person_request = serializers.BooleanField(
+        required=False, default=False,
+        label=_("The person asks for the decision before the recovery period ends"),
+    )  # fmt: skip
+
+
+class ReconsiderationSerializer(StrictSerializer):
+    positive = _outcome_field()
+    reasons = _reasons_field()
+
+
+class ScreeningResultSerializer(serializers.Serializer):
+    """What a screening step returns: the screening, and what it set off."""
+
+    screening = ScreeningSerializer(read_only=True)
+    child_protection_referral = serializers.UUIDField(
+        source="child_protection_referral.pk", read_only=True, default=None
+    )
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
+class GuardianAppointmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    guardian_id = serializers.UUIDField(read_only=True)
+    appointed_at = serializers.DateTimeField(read_only=True)
+
+
+class BestInterestsAssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    recommendation = serializers.CharField(read_only=True)
+    assessed_at = serializers.DateTimeField(read_only=True)
 
 
 class AuditEventSerializer(serializers.Serializer):

@@ -2,15 +2,17 @@
 guardians, best-interests assessments, decisions and the national profile.
 
 The graph itself (sources and targets) is declared on the models by
-`@transition`; `referral/services.py` calls these guards under the case lock,
-and `referral/actions.py` uses them to list what a user may do now. Each guard
-raises `Conflict` with a stable code, or returns quietly.
+`@transition`; the services (`referral/services/`) call these guards under
+the case lock, and the steps (`referral/steps.py`) use the case-only ones to
+list what a user may do now. Each guard raises `Conflict` with a stable
+code, or returns quietly.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from nrm.choices import OrganisationKind, ServiceKind
@@ -41,31 +43,37 @@ CONSENT_FREE_PURPOSES_FOR_CHILDREN = frozenset({ServiceKind.CHILD_PROTECTION})
 def require_choice(value: str, choices, field: str) -> None:
     """Services refuse codes outside their lists, whatever the caller."""
     if value not in choices.values:
-        raise InvalidInput("Unknown code.", detail={field: ["Unknown code."]})
+        raise InvalidInput(
+            _("Unknown code."), code="unknown_code", detail={field: ["Unknown code."]}
+        )
 
 
 def require_foreign_country(country: str, profile: CountryProfile) -> None:
     if country == profile.country:
         raise InvalidInput(
-            "A transfer goes to another country.",
+            _("A transfer goes to another country."),
+            code="own_country",
             detail={"country": ["This is the mechanism's own country."]},
         )
 
 
-def require_fsm(case_or_referral, method_name: str) -> None:
-    """The graph allows this transition from the current state, or 409."""
-    if not can_proceed(getattr(case_or_referral, method_name)):
+def require_fsm(case_or_referral, *method_names: str) -> None:
+    """The graph allows one of these transitions from the current state, or
+    409."""
+    if not any(can_proceed(getattr(case_or_referral, m)) for m in method_names):
         raise Conflict(
-            "This step is not possible in the current state.",
+            _("This step is not possible in the current state."),
             code="invalid_state",
-            detail={"state": case_or_referral.state, "transition": method_name},
+            detail={"state": case_or_referral.state, "transition": method_names[0]},
         )
 
 
 def require_open(case: Case) -> None:
     if case.state not in OPEN_STATES:
         raise Conflict(
-            "The case is not open.", code="invalid_state", detail={"state": case.state}
+            _("The case is not open."),
+            code="case_not_open",
+            detail={"state": case.state},
         )
 
 
@@ -82,7 +90,7 @@ def require_guardian(case: Case) -> GuardianAppointment:
     appointment = active_guardian(case)
     if appointment is None:
         raise Conflict(
-            "A guardian must be appointed for this child first.",
+            _("A guardian must be appointed for this child first."),
             code="guardian_required",
         )
     return appointment
@@ -130,8 +138,10 @@ def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None
     consent = effective_consent(case, organisation_id, purpose)
     if consent is None:
         raise Conflict(
-            "No consent in force for sharing this person's data with that "
-            "organisation for that purpose.",
+            _(
+                "No consent in force for sharing this person's data with that "
+                "organisation for that purpose."
+            ),
             code="consent_required",
             detail={"organisation": str(organisation_id), "purpose": purpose},
         )
@@ -143,32 +153,41 @@ def require_consent_giver(case: Case, *, actor_role: str, actor_id) -> str:
     through their appointed guardian, who records it themself."""
     if not case.person.is_child:
         if actor_role == Role.GUARDIAN:
-            raise Forbidden("A guardian consents for the children appointed to them.")
+            raise Forbidden(
+                _("A guardian consents for the children appointed to them."),
+                code="guardian_for_children_only",
+            )
         return ConsentGiver.PERSON
     appointment = require_guardian(case)
     if actor_role != Role.GUARDIAN or appointment.guardian_id != actor_id:
-        raise Forbidden("A child's consent is given by the appointed guardian.")
+        raise Forbidden(
+            _("A child's consent is given by the appointed guardian."),
+            code="guardian_consents",
+        )
     return ConsentGiver.GUARDIAN
 
 
 def require_recipient(organisation: Organisation | None, purpose: str) -> Organisation:
     if organisation is None or not organisation.is_active:
         raise InvalidInput(
-            "Unknown or inactive organisation.",
-            detail={"to_organisation": ["Unknown or inactive organisation."]},
+            _("Unknown or inactive organisation."),
+            code="unknown_organisation",
+            detail={"to_organisation_id": ["Unknown or inactive organisation."]},
         )
     if not organisation.services.filter(kind=purpose, is_active=True).exists():
         raise InvalidInput(
-            "That organisation does not offer this service.",
-            detail={"to_organisation": ["Does not offer this service."]},
+            _("That organisation does not offer this service."),
+            code="service_not_offered",
+            detail={"to_organisation_id": ["Does not offer this service."]},
         )
     if (
         purpose == ServiceKind.IDENTIFICATION
         and organisation.kind != OrganisationKind.COMPETENT_AUTHORITY
     ):
         raise InvalidInput(
-            "Identification referrals go to a competent authority.",
-            detail={"to_organisation": ["Not a competent authority."]},
+            _("Identification referrals go to a competent authority."),
+            code="not_a_competent_authority",
+            detail={"to_organisation_id": ["Not a competent authority."]},
         )
     return organisation
 
@@ -179,24 +198,21 @@ def require_no_pending_referral(case: Case, organisation_id, purpose: str) -> No
         state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
     ).exists():  # fmt: skip
         raise Conflict(
-            "A referral for this purpose to this organisation is already open.",
+            _("A referral for this purpose to this organisation is already open."),
             code="duplicate_referral",
         )
 
 
 def require_refused_consent(case: Case) -> None:
     """An anonymous notification is for an adult who did not consent."""
-    if case.person.is_child:
-        raise Conflict(
-            "Children are referred to child protection; no anonymous notification.",
-            code="not_for_children",
-        )
+    require_adult(case)
     refused = Consent.objects.filter(
         case=case, purpose=ServiceKind.IDENTIFICATION, given=False
     ).exists()
     if not refused:
         raise Conflict(
-            "Record the person's refusal of consent first.", code="refusal_not_recorded"
+            _("Record the person's refusal of consent first."),
+            code="refusal_not_recorded",
         )
 
 
@@ -211,7 +227,7 @@ def require_recovery_period_over(
 
     if now < end_of_day(case.recovery_ends_on):
         raise Conflict(
-            "The recovery and reflection period is still running.",
+            _("The recovery and reflection period is still running."),
             code="recovery_period_running",
             detail={"recovery_ends_on": case.recovery_ends_on.isoformat()},
         )
@@ -228,7 +244,8 @@ def reconsiderable_decision(
     )
     if decision is None:
         raise Conflict(
-            "There is no negative decision to reconsider.", code="invalid_state"
+            _("There is no negative decision to reconsider."),
+            code="no_negative_decision",
         )
     window = timedelta(days=profile.reconsideration_window_days)
     first = decision
@@ -236,7 +253,7 @@ def reconsiderable_decision(
         first = first.reconsiders  # the window runs from the first refusal
     if now - first.decided_at > window:
         raise Conflict(
-            "The reconsideration window has closed.",
+            _("The reconsideration window has closed."),
             code="reconsideration_window_closed",
         )
     return decision
@@ -248,25 +265,34 @@ def reconsidered_kind(decision: Decision) -> str:
     return decision.kind
 
 
-def require_best_interests(case: Case, *, for_what: str) -> None:
+def require_best_interests(case: Case) -> None:
     """A child needs a best-interests assessment before return or closure."""
     if not case.person.is_child:
         return
     if not BestInterestsAssessment.objects.filter(case=case).exists():
         raise Conflict(
-            f"A best-interests assessment is needed before {for_what}.",
+            _("A best-interests assessment of the child is needed first."),
             code="best_interests_assessment_required",
         )
 
 
 def require_close_reason(case: Case, reason: str) -> None:
     if reason in CLOSE_REASONS_NEEDING_BIA:
-        require_best_interests(case, for_what="closing a child's case")
+        require_best_interests(case)
+
+
+def require_adult(case: Case) -> None:
+    """Steps for adults only: a child goes to child protection instead."""
+    if case.person.is_child:
+        raise Conflict(
+            _("Children are referred to child protection; no anonymous notification."),
+            code="not_for_children",
+        )
 
 
 def require_child(case: Case) -> None:
     if not case.person.is_child:
-        raise Conflict("This step is for children only.", code="not_a_child")
+        raise Conflict(_("This step is for children only."), code="not_a_child")
 
 
 def require_suspend_reason(case: Case, reason: str) -> None:

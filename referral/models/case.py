@@ -4,7 +4,7 @@ decisions, guardians, best-interests assessments, deadlines.
 The workflow graph is declared here, by the `@transition` methods; they stay
 thin (source, target, fields of the same row). Everything else a transition
 needs (locks, policy, guards over other rows, audit, deadlines, outbox) is in
-`referral/services.py`, and the guards in `referral/workflow.py`.
+the services (`referral/services/`), and the guards in `referral/workflow.py`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ SUSPENDABLE_STATES = OPEN_STATES
 # contact was lost (they may be found across the border).
 TRANSFERABLE_STATES = (*OPEN_STATES, S.SUSPENDED)
 CLOSABLE_STATES = (*OPEN_STATES, S.TRANSFERRED, S.SUSPENDED)
+# What a transition writes besides `state`, declared on it as
+# `custom={"writes": ...}`: the services save exactly these fields.
+SUSPENSION_FIELDS = ("state_before_suspension", "suspended_at", "state_changed_at")
 
 
 class ReceptionStage(models.TextChoices):
@@ -161,6 +164,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=[S.REGISTERED, S.SCREENED],
         target=RETURN_VALUE(S.SCREENED, S.REFERRAL_PENDING),
+        custom={"writes": ("latest_outcome", "first_screened_at", "state_changed_at")},
     )  # fmt: skip
     def record_screening(self, *, at: datetime, outcome: str, calls_for_referral: bool):
         """A screening before any referral decides whether to refer."""
@@ -169,7 +173,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.state_changed_at = at
         return S.REFERRAL_PENDING if calls_for_referral else S.SCREENED
 
-    @transition(field=state, source=LATER_SCREENING_STATES, target=None)
+    @transition(
+        field=state,
+        source=LATER_SCREENING_STATES,
+        target=None,
+        custom={"writes": ("latest_outcome", "first_screened_at")},
+    )
     def record_later_screening(self, *, at: datetime, outcome: str):
         """Indicators can surface at any stage: screening is possible in every
         open state; past referral it informs the case without moving it."""
@@ -177,19 +186,30 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.first_screened_at = self.first_screened_at or at
 
     @transition(
-        field=state, source=[S.REGISTERED, S.SCREENED], target=S.REFERRAL_PENDING
+        field=state,
+        source=[S.REGISTERED, S.SCREENED],
+        target=S.REFERRAL_PENDING,
+        custom={"writes": ("state_changed_at",)},
     )
     def flag_for_referral(self, *, at: datetime):
         """Professional judgement or urgent danger, whatever the indicators."""
         self.state_changed_at = at
 
-    @transition(field=state, source=S.REFERRAL_PENDING, target=S.REFERRED)
+    @transition(
+        field=state,
+        source=S.REFERRAL_PENDING,
+        target=S.REFERRED,
+        custom={"writes": ("referred_at", "state_changed_at")},
+    )
     def send_identification_referral(self, *, at: datetime):
         self.referred_at = self.referred_at or at
         self.state_changed_at = at
 
     @transition(
-        field=state, source=[S.REFERRED, S.ASSESSMENT], target=S.REFERRAL_PENDING
+        field=state,
+        source=[S.REFERRED, S.ASSESSMENT],
+        target=S.REFERRAL_PENDING,
+        custom={"writes": ("state_changed_at",)},
     )
     def identification_referral_lapsed(self, *, at: datetime):
         """Declined, withdrawn or expired, or consent withdrawn after it was
@@ -202,7 +222,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         if self.state_before_suspension in (S.REFERRED, S.ASSESSMENT):
             self.state_before_suspension = S.REFERRAL_PENDING
 
-    @transition(field=state, source=S.REFERRED, target=S.ASSESSMENT)
+    @transition(
+        field=state,
+        source=S.REFERRED,
+        target=S.ASSESSMENT,
+        custom={"writes": ("assessment_started_at", "state_changed_at")},
+    )
     def accept_identification_referral(self, *, at: datetime):
         self.assessment_started_at = at
         self.state_changed_at = at
@@ -210,6 +235,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=S.ASSESSMENT,
         target=RETURN_VALUE(S.PRESUMED_VICTIM, S.NOT_IDENTIFIED),
+        custom={"writes": ("rg_decided_at", "recovery_ends_on", "state_changed_at")},
     )  # fmt: skip
     def decide_reasonable_grounds(
         self, *, at: datetime, positive: bool, recovery_ends_on: date | None
@@ -224,6 +250,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=S.PRESUMED_VICTIM,
         target=RETURN_VALUE(S.RECOGNISED, S.NOT_IDENTIFIED),
+        custom={"writes": ("cg_decided_at", "state_changed_at")},
     )  # fmt: skip
     def decide_conclusive_grounds(self, *, at: datetime, positive: bool):
         self.cg_decided_at = at
@@ -233,6 +260,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=S.NOT_IDENTIFIED,
         target=RETURN_VALUE(S.PRESUMED_VICTIM, S.RECOGNISED, S.NOT_IDENTIFIED),
+        custom={"writes": ("rg_decided_at", "recovery_ends_on", "cg_decided_at",
+                           "state_changed_at")},
     )  # fmt: skip
     def reconsider(
         self, *, at: datetime, positive: bool, of_kind: str,
@@ -248,13 +277,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.cg_decided_at = at
         return S.RECOGNISED
 
-    @transition(field=state, source=SUSPENDABLE_STATES, target=S.SUSPENDED)
+    @transition(
+        field=state,
+        source=SUSPENDABLE_STATES,
+        target=S.SUSPENDED,
+        custom={"writes": SUSPENSION_FIELDS},
+    )
     def suspend(self, *, at: datetime):
         self.state_before_suspension = self.state
         self.suspended_at = at
         self.state_changed_at = at
 
-    @transition(field=state, source=S.SUSPENDED, target=RETURN_VALUE(*OPEN_STATES))
+    @transition(
+        field=state,
+        source=S.SUSPENDED,
+        target=RETURN_VALUE(*OPEN_STATES),
+        custom={"writes": SUSPENSION_FIELDS},
+    )
     def resume(self, *, at: datetime):
         previous = self.state_before_suspension
         self.state_before_suspension = ""
@@ -262,7 +301,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.state_changed_at = at
         return previous
 
-    @transition(field=state, source=TRANSFERABLE_STATES, target=S.TRANSFERRED)
+    @transition(
+        field=state,
+        source=TRANSFERABLE_STATES,
+        target=S.TRANSFERRED,
+        custom={
+            "writes": (
+                "transferred_at",
+                "transfer_country",
+                "state_changed_at",
+                *SUSPENSION_FIELDS,
+            )
+        },
+    )
     def transfer(self, *, at: datetime, country: str):
         self.transferred_at = at
         self.transfer_country = country
@@ -270,7 +321,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.state_before_suspension = ""
         self.suspended_at = None
 
-    @transition(field=state, source=CLOSABLE_STATES, target=S.CLOSED)
+    @transition(
+        field=state,
+        source=CLOSABLE_STATES,
+        target=S.CLOSED,
+        custom={
+            "writes": (
+                "closed_at",
+                "close_reason",
+                "state_changed_at",
+                *SUSPENSION_FIELDS,
+            )
+        },
+    )
     def close(self, *, at: datetime, reason: str):
         self.closed_at = at
         self.close_reason = reason
@@ -452,29 +515,50 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"referral {self.id}"
 
-    @transition(field=state, source=ReferralState.SENT, target=ReferralState.ACCEPTED)
-    def accept(self, *, at: datetime):
+    @transition(
+        field=state,
+        source=ReferralState.SENT,
+        target=ReferralState.ACCEPTED,
+        custom={"writes": ("answered_at", "answered_by")},
+    )
+    def accept(self, *, at: datetime, by):
         self.answered_at = at
+        self.answered_by = by
 
-    @transition(field=state, source=ReferralState.SENT, target=ReferralState.DECLINED)
-    def decline(self, *, at: datetime, reason: str):
+    @transition(
+        field=state,
+        source=ReferralState.SENT,
+        target=ReferralState.DECLINED,
+        custom={"writes": ("answered_at", "answered_by", "decline_reason")},
+    )
+    def decline(self, *, at: datetime, reason: str, by):
         self.answered_at = at
+        self.answered_by = by
         self.decline_reason = reason
 
     @transition(
         field=state, source=[ReferralState.SENT, ReferralState.ACCEPTED],
         target=ReferralState.WITHDRAWN,
+        custom={"writes": ("answered_at",)},
     )  # fmt: skip
     def withdraw(self, *, at: datetime):
         """By the sender before an answer, or by consent withdrawn after."""
         self.answered_at = None
 
-    @transition(field=state, source=ReferralState.SENT, target=ReferralState.EXPIRED)
+    @transition(
+        field=state,
+        source=ReferralState.SENT,
+        target=ReferralState.EXPIRED,
+        custom={"writes": ("answered_at",)},
+    )
     def expire(self, *, at: datetime):
         self.answered_at = None
 
     @transition(
-        field=state, source=ReferralState.ACCEPTED, target=ReferralState.COMPLETED
+        field=state,
+        source=ReferralState.ACCEPTED,
+        target=ReferralState.COMPLETED,
+        custom={"writes": ("completed_at",)},
     )
     def complete(self, *, at: datetime):
         self.completed_at = at

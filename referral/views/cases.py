@@ -25,7 +25,7 @@ from indicators.views import STRENGTH_LABELS
 from nrm.choices import ServiceKind
 from nrm.roles import Capability
 from nrm.selectors import pathway_services
-from referral import actions, forms, policy, selectors, services, workflow
+from referral import forms, policy, selectors, services, steps, workflow
 from referral.models import CaseState, Consent, Decision, Screening
 from referral.views.common import (
     APPLICATION_ERRORS,
@@ -46,23 +46,22 @@ from referral.views.presenters import (
 
 C = Capability
 
-# Steps with a page of their own (a richer form than the generic one).
-DEDICATED_STEPS = {
-    "screen": "case-screen",
-    "record-consent": "case-consent-new",
-    "send-referral": "case-referral-new",
-}
-# Steps that end or hold a case: shown apart, in a warning colour.
-GRAVE_STEPS = {"close", "suspend", "transfer"}
+
+def step_url(case, step: steps.Step) -> str:
+    """A step's page: its own (a richer form) where it declares one."""
+    if step.page:
+        return reverse(step.page, args=[case.pk])
+    return reverse("case-step", args=[case.pk, step.name])
 
 
-def step_url(case, action: actions.Action) -> str:
-    if action.name in DEDICATED_STEPS:
-        return reverse(DEDICATED_STEPS[action.name], args=[case.pk])
-    return reverse("case-step", args=[case.pk, action.name])
-
-
-def _not_open_to_you(request):
+def _unavailable(request, case, step: steps.Step):
+    """The refusal page when the step is not open to this user on this case
+    now (the step's own declaration says), else None. On GET only: a POST
+    goes to the step, which says why in its own words."""
+    if request.method != "GET" or (
+        step.possible(case) and step.allowed(request.user, case)
+    ):
+        return None
     return refused(request, _("This step is not open to you on this case now."))
 
 
@@ -157,15 +156,15 @@ def case_page(request, case_id):
     if policy.may(user, C.PERSON_READ, case):
         person = services.person_read(actor=user, case=case)
     now = timezone.now()
-    steps = [
+    next_steps = [
         {
-            "name": action.name,
-            "label": action.label,
-            "url": step_url(case, action),
-            "grave": action.name in GRAVE_STEPS,
-            "decision": action.decision,
+            "name": step.name,
+            "label": step.label,
+            "url": step_url(case, step),
+            "grave": step.grave,
+            "decision": step.rule == policy.Rule.DECISION_MAKER,
         }
-        for action in actions.available(user, case)
+        for step in steps.available(user, case)
     ]
     deadlines = [
         {
@@ -187,8 +186,8 @@ def case_page(request, case_id):
     context = {
         "case": case,
         "person": person,
-        "steps": [s for s in steps if not s["grave"]],
-        "grave_steps": [s for s in steps if s["grave"]],
+        "steps": [s for s in next_steps if not s["grave"]],
+        "grave_steps": [s for s in next_steps if s["grave"]],
         "deadlines": deadlines,
         "screenings": screening_views,
         "consents": Consent.objects.filter(case=case).select_related(
@@ -227,10 +226,9 @@ def _screening_catalogue(request, case):
 def case_screen(request, case_id):
     user = request.user
     case = policy.get_visible_case(user, case_id)
-    if request.method == "GET" and "screen" not in {
-        a.name for a in actions.available(user, case)
-    }:
-        return _not_open_to_you(request)
+    step = steps.STEPS["screen"]
+    if refusal := _unavailable(request, case, step):
+        return refusal
     catalogue = _screening_catalogue(request, case)
     language = catalogue.language(
         request.GET.get("lang") or request.POST.get("lang") or request.LANGUAGE_CODE
@@ -243,7 +241,7 @@ def case_screen(request, case_id):
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.screening_record(
+            result = step.service(
                 actor=user, case_id=case.pk, **form.service_arguments()
             )
         except APPLICATION_ERRORS as exc:
@@ -314,12 +312,12 @@ def case_screen(request, case_id):
 # The generic step page
 
 
-def _choices_for(action: actions.Action):
+def _choices_for(step: steps.Step):
     def choices_for(field_name: str) -> list[tuple[str, str]]:
-        if field_name == "to_organisation":
-            purpose = forms.STEP_PURPOSES.get(action.name)
-            return [(str(o.pk), o.name) for o in selectors.recipients(purpose=purpose)]
-        if field_name == "guardian":
+        if field_name == "to_organisation_id":
+            recipients = selectors.recipients(purpose=step.recipients or None)
+            return [(str(o.pk), o.name) for o in recipients]
+        if field_name == "guardian_id":
             return [(str(u.pk), u.get_username()) for u in selectors.guardians()]
         return []
 
@@ -329,36 +327,38 @@ def _choices_for(action: actions.Action):
 @page
 def case_step(request, case_id, name):
     user = request.user
-    action = actions.ACTIONS.get(name)
+    step = steps.STEPS.get(name)
     case = policy.get_visible_case(user, case_id)
-    if action is None:
+    if step is None:
         return not_found(request)
-    if action.name in DEDICATED_STEPS:
-        return redirect(DEDICATED_STEPS[action.name], case.pk)
-    if request.method == "GET" and action not in actions.available(user, case):
-        return _not_open_to_you(request)
-    form_class = forms.step_form_class(action, choices_for=_choices_for(action))
+    if step.page:
+        return redirect(step.page, case.pk)
+    if refusal := _unavailable(request, case, step):
+        return refusal
+    form_class = forms.step_form_class(step, choices_for=_choices_for(step))
     form = form_class(request.POST if request.method == "POST" else None)
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
-        serializer = action.serializer(data=form.payload())
+        serializer = step.input(data=form.payload())
         if not serializer.is_valid():
             _serializer_errors(form, serializer)
             status = 400
         else:
             try:
-                action.run(actor=user, case_id=case.pk, **serializer.validated_data)
+                step.execute(
+                    actor=user, subject_id=case.pk, **serializer.validated_data
+                )
             except APPLICATION_ERRORS as exc:
                 error, status = message_of(exc), error_status(exc)
             except ValidationError as exc:
                 add_validation_errors(form, exc)
                 status = 400
             else:
-                messages.success(request, _("Done: %(step)s.") % {"step": action.label})
+                messages.success(request, _("Done: %(step)s.") % {"step": step.label})
                 return redirect("case", case.pk)
     elif request.method == "POST":
         status = 400
-    context = {"case": case, "action": action, "form": form, "error": error}
+    context = {"case": case, "step": step, "form": form, "error": error}
     return render(request, "referral/case_step.html", context, status=status)
 
 
@@ -395,8 +395,9 @@ def _recipients(case, purpose: str) -> list[tuple[str, str]]:
 def consent_new(request, case_id):
     user = request.user
     case = policy.get_visible_case(user, case_id)
-    if not policy.may(user, C.CONSENT_RECORD, case):
-        return refused(request, _("Your role does not record consent on this case."))
+    step = steps.STEPS["record-consent"]
+    if refusal := _unavailable(request, case, step):
+        return refusal
     purpose = _purpose(request)
     recipients = _recipients(case, purpose)
     form = forms.ConsentForm(
@@ -405,15 +406,13 @@ def consent_new(request, case_id):
         initial={
             "purpose": purpose,
             "language": case.language,
-            "to_organisation": recipients[0][0] if recipients else None,
+            "to_organisation_id": recipients[0][0] if recipients else None,
         },
     )
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         try:
-            consent = services.consent_record(
-                actor=user, case_id=case.pk, **form.service_arguments()
-            )
+            consent = step.service(actor=user, case_id=case.pk, **form.cleaned_data)
         except APPLICATION_ERRORS as exc:
             error, status = message_of(exc), error_status(exc)
         except ValidationError as exc:
@@ -450,8 +449,9 @@ def consent_new(request, case_id):
 def referral_new(request, case_id):
     user = request.user
     case = policy.get_visible_case(user, case_id)
-    if not policy.may(user, C.REFERRAL_SEND, case):
-        return refused(request, _("Your role does not send referrals on this case."))
+    step = steps.STEPS["send-referral"]
+    if refusal := _unavailable(request, case, step):
+        return refusal
     purpose = _purpose(request)
     recipients = _recipients(case, purpose)
     form = forms.ReferralForm(
@@ -459,15 +459,13 @@ def referral_new(request, case_id):
         recipients=recipients,
         initial={
             "purpose": purpose,
-            "to_organisation": recipients[0][0] if recipients else None,
+            "to_organisation_id": recipients[0][0] if recipients else None,
         },
     )
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_send(
-                actor=user, case_id=case.pk, **form.service_arguments()
-            )
+            referral = step.service(actor=user, case_id=case.pk, **form.cleaned_data)
         except APPLICATION_ERRORS as exc:
             error, status = message_of(exc), error_status(exc)
         else:

@@ -41,12 +41,13 @@ def page(view):
 
 
 def message_of(error: Exception) -> str:
-    """An application error's message in the page's language, where the
-    catalogue has it (referral/views/service_messages.py lists them)."""
+    """An application error's message in the page's language: every refusal
+    is raised with its text marked for translation (`gettext_lazy`) beside its
+    stable code, so rendering it here translates it."""
     if isinstance(error, ConcurrentTransition):
         return str(LOST_RACE)
-    message = getattr(error, "message", "") or ""
-    return gettext(message) if message else gettext("That did not work.")
+    message = getattr(error, "message", "")
+    return str(message) if message else gettext("That did not work.")
 
 
 def refused(request, message: str, *, status: int = 403):

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from nrm.errors import Forbidden
 from nrm.roles import Capability
 from referral import forms, policy, selectors, services
 from referral.models import ReferralState
+from referral.steps import REFERRAL_STEPS
 from referral.views.common import (
     APPLICATION_ERRORS,
     error_status,
@@ -47,14 +47,6 @@ def referral_inbox(request):
         "now": timezone.now(),
     }
     return render(request, "referral/referral_inbox.html", context)
-
-
-def _may_answer(user, referral) -> bool:
-    try:
-        policy.require_answer(user, referral)
-    except Forbidden:
-        return False
-    return True
 
 
 @page
@@ -89,8 +81,10 @@ def referral_page(request, referral_id):
     context = {
         "referral": referral,
         "discloses": discloses,
-        "may_answer": referral.state == ReferralState.SENT
-        and _may_answer(user, referral),
+        "may_answer": all(
+            step.possible(referral) and step.allowed(user, referral)
+            for step in (REFERRAL_STEPS["accept"], REFERRAL_STEPS["decline"])
+        ),
         "decline_form": decline_form,
         "error": error,
         "overdue": referral.state == ReferralState.SENT

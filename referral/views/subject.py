@@ -71,7 +71,10 @@ def _oversight(user, case) -> dict[str, bool]:
         except Forbidden:
             allowed[name] = False
     if not any(allowed.values()):
-        raise Forbidden("Only the registering organisation may do this.")
+        raise Forbidden(
+            _("Only the registering organisation may do this."),
+            code="registering_organisation_only",
+        )
     return allowed
 
 

@@ -35,14 +35,11 @@ EXCLUDED = r"^/api/v1/auth/token/revoke"
 POSITIVE_MAY_BE_400 = {
     # Valid indicator codes depend on the catalogue chosen (path or body).
     "/api/v1/indicator-catalogues/{catalogue_id}/assess/": "codes per catalogue",
-    "/api/v1/cases/{case_id}/screenings/": "codes per catalogue",
+    "/api/v1/cases/{case_id}/transitions/screen/": "codes per catalogue",
     # An organisation named in the body must be in the directory; the
     # services answer 400 for one that is not.
-    "/api/v1/cases/{case_id}/consents/": "organisation directory",
-    "/api/v1/cases/{case_id}/referrals/": "organisation directory",
-    # Its body is the input of the step named in the path: documented per
-    # step once steps are declared (until then the schema says "any").
-    "/api/v1/cases/{case_id}/transitions/{name}/": "body per step",
+    "/api/v1/cases/{case_id}/transitions/record-consent/": "organisation directory",
+    "/api/v1/cases/{case_id}/transitions/send-referral/": "organisation directory",
 }
 
 

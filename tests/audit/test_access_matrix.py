@@ -31,10 +31,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 from nrm.roles import Capability, Role, role_may
 from referral import services
-from referral.actions import ACTIONS
 from referral.models import Case, Consent, DuplicateReview, Referral
+from referral.policy import Rule
 from referral.statistics import releases
 from referral.statistics.periods import default_period
+from referral.steps import STEPS
 from tests.support.mechanism import (
     Mechanism,
     child_payload,
@@ -63,18 +64,18 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("post", "/api/v1/cases/"): Endpoint(None, C.PERSON_REGISTER),
     ("get", "/api/v1/cases/{case_id}/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/consents/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/consents/"): Endpoint("case", C.CONSENT_RECORD, "consent_giver"),
     ("get", "/api/v1/cases/{case_id}/decisions/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/decisions/"): Endpoint("case", C.DECISION_TAKE, "decision_maker"),
     ("post", "/api/v1/cases/{case_id}/erase-person/"): Endpoint("case", C.PERSON_ERASE, "registering"),
     ("get", "/api/v1/cases/{case_id}/history/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/referrals/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/referrals/"): Endpoint("case", C.REFERRAL_SEND),
     ("get", "/api/v1/cases/{case_id}/screenings/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/screenings/"): Endpoint("case", C.CASE_SCREEN),
     ("get", "/api/v1/cases/{case_id}/subject-access/"): Endpoint("case", C.SUBJECT_ACCESS, "registering"),
     ("get", "/api/v1/cases/{case_id}/transitions/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/transitions/{name}/"): Endpoint("case", rule="action"),
+    # Every declared step, each on its own route; its rule is its declaration's.
+    **{
+        ("post", f"/api/v1/cases/{{case_id}}/transitions/{name}/"): Endpoint("case", rule="action")
+        for name in STEPS
+    },
     ("post", "/api/v1/consents/{consent_id}/withdraw/"): Endpoint("consent", C.CONSENT_RECORD, "consent_giver"),
     ("get", "/api/v1/referrals/inbox/"): Endpoint(None, C.REFERRAL_INBOX),
     ("get", "/api/v1/referrals/outbox/"): Endpoint(None),
@@ -284,25 +285,6 @@ class World:
 
 BODIES = {
     "/api/v1/cases/": lambda w: person_payload(),
-    "/api/v1/cases/{case_id}/consents/": lambda w: {
-        "to_organisation": str(w.m.org["North Health Centre"].pk),
-        "purpose": "medical",
-        "given": True,
-        "language": "ru",
-    },  # fmt: skip
-    "/api/v1/cases/{case_id}/decisions/": lambda w: {
-        "kind": "reasonable_grounds",
-        "positive": True,
-        "reasons": "Synthetic.",
-    },  # fmt: skip
-    "/api/v1/cases/{case_id}/referrals/": lambda w: {
-        "to_organisation": str(w.m.org["North Health Centre"].pk),
-        "purpose": "medical",
-    },  # fmt: skip
-    "/api/v1/cases/{case_id}/screenings/": lambda w: {
-        "catalogue_id": "ilo-2009-adult-labour",
-        "indicator_codes": [],
-    },  # fmt: skip
     "/api/v1/referrals/{referral_id}/decline/": lambda w: {"reason": "no_capacity"},
     "/api/v1/indicator-catalogues/{catalogue_id}/assess/": lambda w: {"codes": []},
     "/api/v1/auth/token/": lambda w: {},
@@ -314,11 +296,11 @@ BODIES = {
 ACTION_BODIES = {
     "screen": {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": []},
     "flag-for-referral": {"reason_code": "urgent_danger"},
-    "record-consent": {"to_organisation": None, "purpose": "medical", "given": True,
-                       "language": "ru"},
-    "send-referral": {"to_organisation": None, "purpose": "medical"},
+    "record-consent": {"to_organisation_id": None, "purpose": "medical",
+                       "given": True, "language": "ru"},
+    "send-referral": {"to_organisation_id": None, "purpose": "medical"},
     "notify-anonymously": {},
-    "appoint-guardian": {"guardian": None},
+    "appoint-guardian": {"guardian_id": None},
     "record-best-interests": {"recommendation": "remain", "summary": "Synthetic."},
     "decide-reasonable-grounds": {"positive": True, "reasons": "Synthetic."},
     "decide-conclusive-grounds": {"positive": True, "reasons": "Synthetic."},
@@ -354,13 +336,11 @@ def expected(world, username, role, op, endpoint: Endpoint, action=None) -> str:
             return HIDDEN
         case = own["case"]
         if rule == "action":
-            capability = ACTIONS[action].capability
-            if ACTIONS[action].decision:
-                rule = "decision_maker"
-            elif action == "record-consent":
+            capability = STEPS[action].capability
+            if action == "record-consent":
                 rule = "consent_giver"
-            elif ACTIONS[action].scope:
-                rule = ACTIONS[action].scope
+            elif STEPS[action].rule != Rule.CASE:
+                rule = STEPS[action].rule
         if rule == "decision_maker":
             return ALLOW if username == "decider" else FORBID
         if rule == "child_protection":
@@ -429,17 +409,20 @@ def _url(path: str, objects: dict, action: str | None = None) -> str:
         .replace("{review_id}", str(objects["duplicate_review"].pk))
         .replace("{catalogue_id}", "ilo-2009-adult-labour")
         .replace("{table}", "overview")
-        .replace("{name}", action or "")
     )
+
+
+def _step_of(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _body(world, path, action):
     if action is not None:
         body = dict(ACTION_BODIES[action])
-        if "to_organisation" in body:
-            body["to_organisation"] = str(world.m.org["North Health Centre"].pk)
-        if "guardian" in body:
-            body["guardian"] = str(world.m.user["guardian"].pk)
+        if "to_organisation_id" in body:
+            body["to_organisation_id"] = str(world.m.org["North Health Centre"].pk)
+        if "guardian_id" in body:
+            body["guardian_id"] = str(world.m.user["guardian"].pk)
         return body
     factory = BODIES.get(path)
     return factory(world) if factory else {}
@@ -456,7 +439,7 @@ def test_access_matrix(username, record_property):
     for op in schema_operations():
         method, path = op
         endpoint = ENDPOINTS[op]
-        actions = sorted(ACTIONS) if endpoint.rule == "action" else [None]
+        actions = [_step_of(path)] if endpoint.rule == "action" else [None]
         for action in actions:
             body = _body(world, path, action)
             own = world.own(username)
@@ -523,7 +506,7 @@ def test_no_write_endpoint_accepts_a_read_only_field():
         if ENDPOINTS[(method, path)].obj == "catalogue":
             continue  # the stateless assessment writes nothing
         endpoint = ENDPOINTS[(method, path)]
-        actions = sorted(ACTIONS) if endpoint.rule == "action" else [None]
+        actions = [_step_of(path)] if endpoint.rule == "action" else [None]
         for action in actions:
             body = {**_body(world, path, action), **READ_ONLY}
             url = _url(path, world.own("reception"), action)
@@ -534,7 +517,7 @@ def test_no_write_endpoint_accepts_a_read_only_field():
     # not a member of.
     foreign_org = world.m.org["South Reception Centre"].pk
     response = client.post(
-        "/api/v1/cases/", {**person_payload(), "organisation": str(foreign_org)},
+        "/api/v1/cases/", {**person_payload(), "organisation_id": str(foreign_org)},
         format="json",
     )  # fmt: skip
     assert response.status_code == 403

@@ -215,7 +215,7 @@ def test_consent_is_recorded_per_organisation_and_purpose(mechanism):
     assert "National Identification Authority (suggested by the pathway)" in body
     response = client.post(
         f"/cases/{case.pk}/consents/new/",
-        {"purpose": "identification", "to_organisation": str(mechanism.authority.pk),
+        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
          "given": "yes", "language": "ru", "interpreter_used": "on"},
         follow=True,
     )  # fmt: skip
@@ -234,7 +234,7 @@ def test_sending_without_consent_is_refused_with_a_message_and_the_form_kept(
     case = screen(reception, register(reception))
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/?purpose=identification",
-        {"purpose": "identification", "to_organisation": str(mechanism.authority.pk),
+        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
          "urgency": "urgent"},
     )  # fmt: skip
     assert response.status_code == 409
@@ -252,7 +252,7 @@ def test_the_referral_goes_with_consent(mechanism):
     consent(reception, case, mechanism.authority)
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/",
-        {"purpose": "identification", "to_organisation": str(mechanism.authority.pk),
+        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
          "urgency": "routine"},
         follow=True,
     )  # fmt: skip
@@ -269,7 +269,7 @@ def test_a_refusal_is_shown_in_the_readers_language(mechanism):
     case = screen(reception, register(reception))
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/",
-        {"purpose": "identification", "to_organisation": str(mechanism.authority.pk),
+        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
          "urgency": "routine"},
     )  # fmt: skip
     assert response.status_code == 409

@@ -47,9 +47,9 @@ def _child_with_guardian(mechanism):
     case = register(reception, child_payload())
     result = screen(reception, case["id"], [])
     childworker = mechanism.client("childworker")
-    answer(childworker, result["child_protection_referral"], "accept")
+    answer(childworker, result["result"]["child_protection_referral"], "accept")
     step(childworker, case["id"], "appoint-guardian",
-         {"guardian": str(mechanism.user["guardian"].pk)})  # fmt: skip
+         {"guardian_id": str(mechanism.user["guardian"].pk)})  # fmt: skip
     return reception, childworker, case["id"]
 
 
@@ -80,8 +80,8 @@ def test_only_child_protection_or_the_registering_centre_appoints_guardians(
     stranger = mechanism.add_user("stranger_guardian", Role.GUARDIAN,
                                   mechanism.org["South Guardianship Authority"])  # fmt: skip
     refused = step(caseworker, case_id, "appoint-guardian",
-                   {"guardian": str(stranger.pk)}, expect=403)  # fmt: skip
-    assert refused["code"] == "forbidden"
+                   {"guardian_id": str(stranger.pk)}, expect=403)  # fmt: skip
+    assert refused["code"] == "child_protection_only"
 
 
 def test_a_recipient_sees_no_case_id_in_its_deadlines_before_accepting(mechanism):
@@ -147,5 +147,5 @@ def test_only_a_guardian_can_be_appointed(mechanism, who):
     answer(childworker, Referral.objects.get(case_id=case["id"]).pk, "accept")
     guardian = str(mechanism.user[who].pk) if who in mechanism.user else who
     refused = step(childworker, case["id"], "appoint-guardian",
-                   {"guardian": guardian}, expect=400)  # fmt: skip
-    assert "guardian" in refused["detail"]
+                   {"guardian_id": guardian}, expect=400)  # fmt: skip
+    assert "guardian_id" in refused["detail"]

@@ -36,7 +36,7 @@ def test_adult_labour_case_from_registration_to_recognition_and_closure(mechanis
     assert detail["person"]["given_names"].startswith("Testgiven")
 
     result = screen(reception, case["id"], presumed_adult_codes())
-    assert result["outcome"] == "presumed"
+    assert result["result"]["screening"]["outcome"] == "presumed"
     assert state_of(case["id"]) == "referral_pending"
 
     consent(reception, case["id"], mechanism.authority, "identification")
@@ -105,9 +105,11 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
 
     # No indicators at all: a child is referred to child protection anyway.
     result = screen(reception, case["id"], [])
-    assert result["outcome"] == "none"
-    assert result["case_state"] == "referral_pending"
-    child_referral = Referral.objects.get(pk=result["child_protection_referral"])
+    assert result["result"]["screening"]["outcome"] == "none"
+    assert result["case"]["state"] == "referral_pending"
+    child_referral = Referral.objects.get(
+        pk=result["result"]["child_protection_referral"]
+    )
     assert child_referral.to_organisation == mechanism.child_protection
     assert child_referral.consent is None
 
@@ -120,13 +122,16 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     assert refused["code"] == "guardian_required"
     guardian_user = mechanism.user["guardian"]
     step(
-        childworker, case["id"], "appoint-guardian", {"guardian": str(guardian_user.pk)}
+        childworker,
+        case["id"],
+        "appoint-guardian",
+        {"guardian_id": str(guardian_user.pk)},
     )
 
     # Staff cannot consent for the child; the appointed guardian does.
     refused = consent(reception, case["id"], mechanism.authority, "identification",
                       expect=403)  # fmt: skip
-    assert refused["code"] == "forbidden"
+    assert refused["code"] == "guardian_consents"
     guardian = mechanism.client("guardian")
     seen = guardian.get(f"/api/v1/cases/{case['id']}/").json()
     assert seen["person"]["family_name"].startswith("Testfamily")

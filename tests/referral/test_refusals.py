@@ -67,7 +67,7 @@ def test_wrong_role_is_403_on_a_visible_case(mechanism):
     assert decide(reception, case_id, "reasonable_grounds", True, expect=403)
     refused = decide(mechanism.client("idworker"), case_id, "reasonable_grounds", True,
                      expect=403)  # fmt: skip
-    assert refused["code"] == "forbidden"
+    assert refused["code"] == "not_the_deciding_authority"
     # The supervisor sees the case but may not screen it.
     assert screen(mechanism.client("supervisor"), case_id, [], expect=403)
     assert snapshot(case_id) == before
@@ -165,26 +165,30 @@ def test_receiving_organisation_sees_no_name_before_accepting(mechanism):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "code"),
     [
-        {"catalogue_id": "ilo-2009-adult-labour"},
-        {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": "not-a-list"},
-        {"catalogue_id": "no-such-catalogue", "indicator_codes": []},
-        {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": ["no.such.code"]},
-        {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": [], "state": "x"},
+        ({"catalogue_id": "ilo-2009-adult-labour"}, "invalid"),
+        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": "not-a-list"},
+         "invalid"),
+        ({"catalogue_id": "no-such-catalogue", "indicator_codes": []},
+         "unknown_catalogue"),
+        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": ["no.such.code"]},
+         "unknown_indicators"),
+        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": [], "state": "x"},
+         "invalid"),
     ],
     ids=["missing-codes", "codes-not-list", "unknown-catalogue", "unknown-code",
          "read-only-field"],
 )  # fmt: skip
-def test_malformed_screening_is_400_and_writes_nothing(mechanism, body):
+def test_malformed_screening_is_400_and_writes_nothing(mechanism, body, code):
     reception = mechanism.client("reception")
     case = register(reception, person_payload())
     before = snapshot(case["id"])
     response = reception.post(
-        f"/api/v1/cases/{case['id']}/screenings/", body, format="json"
+        f"/api/v1/cases/{case['id']}/transitions/screen/", body, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == code
     assert response.json()["detail"]
     assert snapshot(case["id"]) == before
 
@@ -193,7 +197,7 @@ def test_malformed_screening_is_400_and_writes_nothing(mechanism, body):
     ("field", "value"),
     [("sex", "dragon"), ("age_group", 7), ("date_of_birth", "yesterday"),
      ("citizenship", "Utopia"), ("exploitation_forms", ["unheard_of"]),
-     ("state", "recognised"), ("organisation", "not-a-uuid")],
+     ("state", "recognised"), ("organisation_id", "not-a-uuid")],
 )  # fmt: skip
 def test_malformed_registration_is_400_and_writes_nothing(mechanism, field, value):
     reception = mechanism.client("reception")
@@ -259,4 +263,4 @@ def test_child_missing_reason_is_for_children(mechanism):
 def test_screening_works_in_every_open_state(mechanism):
     reception, case_id = to_assessment(mechanism)
     result = screen(reception, case_id, presumed_adult_codes())
-    assert result["case_state"] == "assessment"
+    assert result["case"]["state"] == "assessment"

@@ -1,6 +1,7 @@
 """Steps of a case through the real API, for tests that build a case to a
 given point: each posts as the given client and asserts the status it expects.
-Synthetic data only."""
+Every write on a case is a step (`POST /api/v1/cases/{id}/transitions/{step}/`,
+answered with `{"case", "result"}`). Synthetic data only."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def register(client, payload) -> dict:
 
 
 def step(client, case_id, name, body=None, expect=200) -> dict:
+    """Every write on a case is a step: `POST .../transitions/{name}/`,
+    answered with `{"case", "result"}` (or the refusal)."""
     response = client.post(
         f"/api/v1/cases/{case_id}/transitions/{name}/", body or {}, format="json"
     )
@@ -22,36 +25,39 @@ def step(client, case_id, name, body=None, expect=200) -> dict:
     return response.json()
 
 
-def screen(client, case_id, codes, expect=201) -> dict:
-    response = client.post(
-        f"/api/v1/cases/{case_id}/screenings/",
+def screen(client, case_id, codes, expect=200) -> dict:
+    return step(
+        client, case_id, "screen",
         {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": codes,
          "interpreter_language": "ru", "notes": "Synthetic interview note."},
-        format="json",
+        expect=expect,
     )  # fmt: skip
-    assert response.status_code == expect, response.json()
-    return response.json()
 
 
-def consent(client, case_id, organisation, purpose, given=True, expect=201) -> dict:
-    response = client.post(
-        f"/api/v1/cases/{case_id}/consents/",
-        {"to_organisation": str(organisation.pk), "purpose": purpose, "given": given,
-         "language": "ru", "interpreter_used": True},
-        format="json",
+def record(body: dict) -> dict:
+    """The record a step wrote, or the refusal when it was refused."""
+    return body.get("result", body)
+
+
+def consent(client, case_id, organisation, purpose, given=True, expect=200) -> dict:
+    return record(
+        step(
+            client, case_id, "record-consent",
+            {"to_organisation_id": str(organisation.pk), "purpose": purpose,
+             "given": given, "language": "ru", "interpreter_used": True},
+            expect=expect,
+        )
     )  # fmt: skip
-    assert response.status_code == expect, response.json()
-    return response.json()
 
 
-def refer(client, case_id, organisation, purpose, expect=201) -> dict:
-    response = client.post(
-        f"/api/v1/cases/{case_id}/referrals/",
-        {"to_organisation": str(organisation.pk), "purpose": purpose},
-        format="json",
-    )
-    assert response.status_code == expect, response.json()
-    return response.json()
+def refer(client, case_id, organisation, purpose, expect=200) -> dict:
+    return record(
+        step(
+            client, case_id, "send-referral",
+            {"to_organisation_id": str(organisation.pk), "purpose": purpose},
+            expect=expect,
+        )
+    )  # fmt: skip
 
 
 def answer(client, referral_id, verb, body=None, expect=200) -> dict:
@@ -62,14 +68,19 @@ def answer(client, referral_id, verb, body=None, expect=200) -> dict:
     return response.json()
 
 
-def decide(client, case_id, kind, positive, expect=201, **extra) -> dict:
-    response = client.post(
-        f"/api/v1/cases/{case_id}/decisions/",
-        {"kind": kind, "positive": positive, "reasons": "Synthetic reasons.", **extra},
-        format="json",
-    )
-    assert response.status_code == expect, response.json()
-    return response.json()
+DECISION_STEPS = {
+    "reasonable_grounds": "decide-reasonable-grounds",
+    "conclusive_grounds": "decide-conclusive-grounds",
+    "reconsideration": "reconsider",
+}
+
+
+def decide(client, case_id, kind, positive, expect=200, **extra) -> dict:
+    return step(
+        client, case_id, DECISION_STEPS[kind],
+        {"positive": positive, "reasons": "Synthetic reasons.", **extra},
+        expect=expect,
+    )  # fmt: skip
 
 
 def state_of(case_id) -> str:
@@ -80,8 +91,8 @@ def to_referral_pending(mechanism) -> tuple[object, str]:
     reception = mechanism.client("reception")
     case = register(reception, person_payload())
     result = screen(reception, case["id"], presumed_adult_codes())
-    assert result["outcome"] == "presumed"
-    assert result["case_state"] == "referral_pending"
+    assert result["result"]["screening"]["outcome"] == "presumed"
+    assert result["case"]["state"] == "referral_pending"
     return reception, case["id"]
 
 

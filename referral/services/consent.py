@@ -1,0 +1,115 @@
+"""Informed consent, per organisation and purpose, and its withdrawal."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nrm.audit import Event
+from nrm.choices import ServiceKind
+from nrm.errors import Conflict, InvalidInput, NotVisible
+from nrm.models import User
+from nrm.roles import Capability as C
+from nrm.roles import Role
+from referral import policy, workflow
+from referral import serializers as s
+from referral.models import Consent, Referral, ReferralState
+from referral.services.common import event, lapse_referral, organisation, revoke
+from referral.steps import Context, step
+
+
+@step(
+    "record-consent", label=_("Record consent"), capability=C.CONSENT_RECORD,
+    guards=(workflow.require_open,), input=s.ConsentCreateSerializer,
+    output=s.ConsentSerializer, event=Event.CONSENT_RECORDED,
+    page="case-consent-new",
+)  # fmt: skip
+def consent_record(
+    ctx: Context,
+    *,
+    to_organisation_id: UUID,
+    purpose: str,
+    given: bool,
+    language: str,
+    interpreter_used: bool = False,
+    notes: str = "",
+) -> Consent:
+    """Record informed consent, or its refusal, per organisation and purpose."""
+    case, actor, membership = ctx.case, ctx.actor, ctx.membership
+    recipient = organisation(to_organisation_id)
+    if recipient is None or not recipient.is_active:
+        raise InvalidInput(
+            _("Unknown or inactive organisation."),
+            code="unknown_organisation",
+            detail={"to_organisation_id": ["Unknown or inactive organisation."]},
+        )
+    workflow.require_choice(purpose, ServiceKind, "purpose")
+    giver = workflow.require_consent_giver(
+        case, actor_role=membership.role, actor_id=actor.pk
+    )
+    consent = Consent(
+        case=case, to_organisation=recipient, purpose=purpose, given=given,
+        given_by=giver, guardian=actor if membership.role == Role.GUARDIAN else None,
+        language=language, interpreter_used=interpreter_used,
+        recorded_at=ctx.now, recorded_by=actor,
+    )  # fmt: skip
+    consent.notes = notes
+    consent.full_clean(exclude=["case", "to_organisation", "recorded_by", "guardian"])
+    consent.save(force_insert=True)
+    event(
+        Event.CONSENT_RECORDED, actor=actor, membership=membership, case=case,
+        obj=consent, reason_code="given" if given else "refused",
+        extra={"organisation": str(recipient.pk), "purpose": purpose},
+    )  # fmt: skip
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent_id: UUID) -> Consent:
+    """Withdrawal stops sharing: open referrals under it are withdrawn and the
+    organisation's access to the case is revoked."""
+    found = Consent.objects.filter(pk=consent_id).values_list("case_id", flat=True)
+    if not found:
+        raise NotVisible()
+    case = policy.get_visible_case(actor, found[0], for_update=True)
+    membership = policy.require(actor, C.CONSENT_RECORD, case)
+    consent = (
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("to_organisation")
+        .get(pk=consent_id)
+    )
+    if consent.withdrawn_at is not None or not consent.given:
+        raise Conflict(_("This consent is not in force."), code="consent_not_in_force")
+    workflow.require_consent_giver(case, actor_role=membership.role, actor_id=actor.pk)
+    now = timezone.now()
+    consent.withdrawn_at = now
+    consent.withdrawn_by = actor
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    event(
+        Event.CONSENT_WITHDRAWN, actor=actor, membership=membership, case=case,
+        obj=consent, extra={"organisation": str(consent.to_organisation_id),
+                            "purpose": consent.purpose},
+    )  # fmt: skip
+    open_referrals = Referral.objects.select_for_update().filter(
+        case=case, to_organisation_id=consent.to_organisation_id,
+        purpose=consent.purpose,
+        state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
+    )  # fmt: skip
+    for referral in open_referrals:
+        lapse_referral(
+            referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
+            actor=actor, membership=membership, now=now, reason="consent_withdrawn",
+        )  # fmt: skip
+    still_consented = Consent.objects.filter(
+        case=case, to_organisation_id=consent.to_organisation_id, given=True,
+        withdrawn_at__isnull=True,
+    ).exists()  # fmt: skip
+    keeps_access = still_consented or workflow.holds_consent_free_referral(
+        case, consent.to_organisation_id
+    )
+    if not keeps_access:
+        revoke(case, consent.to_organisation, actor=actor, membership=membership)
+    return consent

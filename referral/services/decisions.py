@@ -1,0 +1,152 @@
+"""Identification decisions, by a decision maker of the competent authority
+that accepted the identification referral, with written reasons: one step
+per kind (reasonable grounds, conclusive grounds, reconsideration), sharing
+one tail."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nrm import outbox
+from nrm.audit import Event
+from nrm.errors import InvalidInput
+from nrm.roles import Capability as C
+from nrm.selectors import active_profile
+from referral import policy, workflow
+from referral import serializers as s
+from referral.deadlines import end_of_day
+from referral.models import CaseState, Deadline, DeadlineKind, Decision, DecisionKind
+from referral.services.common import close_deadlines, event, transit
+from referral.steps import Context, step
+
+DECISION = {
+    "capability": C.DECISION_TAKE,
+    "rule": policy.Rule.DECISION_MAKER,
+    "output": s.DecisionSerializer,
+    "event": Event.DECISION_TAKEN,
+    "notifications": ("decision.taken",),
+    "milestones": True,
+}
+
+
+def _recovery_end(ctx: Context, positive: bool) -> date | None:
+    if not positive:
+        return None
+    days = active_profile().recovery_period_days
+    return timezone.localdate(ctx.now) + timedelta(days=days)
+
+
+@step(
+    "decide-reasonable-grounds", label=_("Reasonable-grounds decision"),
+    fires=("decide_reasonable_grounds",), input=s.ReasonableGroundsSerializer,
+    **DECISION,
+)  # fmt: skip
+def decision_reasonable_grounds(
+    ctx: Context, *, positive: bool, reasons: str
+) -> Decision:
+    """Preliminary identification; a positive decision starts the recovery and
+    reflection period."""
+    _require_reasons(reasons)
+    close_deadlines(
+        case=ctx.case, kinds=[DeadlineKind.RG_DECISION], now=ctx.now, met=True
+    )
+    return _decide(
+        ctx, DecisionKind.REASONABLE_GROUNDS, "decide_reasonable_grounds",
+        positive=positive, reasons=reasons,
+        recovery_ends_on=_recovery_end(ctx, positive),
+    )  # fmt: skip
+
+
+@step(
+    "decide-conclusive-grounds", label=_("Conclusive-grounds decision"),
+    fires=("decide_conclusive_grounds",), input=s.ConclusiveGroundsSerializer,
+    **DECISION,
+)  # fmt: skip
+def decision_conclusive_grounds(
+    ctx: Context, *, positive: bool, reasons: str, at_person_request: bool = False
+) -> Decision:
+    """Formal identification, once the recovery and reflection period is over
+    or when the person asks for it earlier."""
+    _require_reasons(reasons)
+    workflow.require_recovery_period_over(
+        ctx.case, now=ctx.now, at_person_request=at_person_request
+    )
+    close_deadlines(
+        case=ctx.case, kinds=[DeadlineKind.RECOVERY_PERIOD_END], now=ctx.now, met=True
+    )
+    return _decide(
+        ctx, DecisionKind.CONCLUSIVE_GROUNDS, "decide_conclusive_grounds",
+        positive=positive, reasons=reasons, at_person_request=at_person_request,
+    )  # fmt: skip
+
+
+@step(
+    "reconsider", label=_("Reconsider a negative decision"), fires=("reconsider",),
+    input=s.ReconsiderationSerializer, **DECISION,
+)  # fmt: skip
+def decision_reconsider(ctx: Context, *, positive: bool, reasons: str) -> Decision:
+    """A negative decision reconsidered within the profile's window."""
+    _require_reasons(reasons)
+    reconsiders = workflow.reconsiderable_decision(
+        ctx.case, now=ctx.now, profile=active_profile()
+    )
+    return _decide(
+        ctx, DecisionKind.RECONSIDERATION, "reconsider", positive=positive,
+        reasons=reasons, reconsiders=reconsiders,
+        of_kind=workflow.reconsidered_kind(reconsiders),
+        recovery_ends_on=_recovery_end(ctx, positive),
+    )  # fmt: skip
+
+
+def _outcome(positive: bool) -> str:
+    return "positive" if positive else "negative"
+
+
+def _require_reasons(reasons: str) -> None:
+    if not reasons.strip():
+        raise InvalidInput(
+            _("A decision needs written reasons."),
+            code="reasons_required",
+            detail={"reasons": ["Required."]},
+        )
+
+
+def _decide(
+    ctx: Context, kind: str, transition: str, *, positive: bool, reasons: str,
+    at_person_request: bool = False, reconsiders: Decision | None = None,
+    **transition_arguments,
+) -> Decision:  # fmt: skip
+    """The tail the three kinds share: the decision row and its audit event,
+    the transition, the recovery-period deadline when the person became a
+    presumed victim, and the notification to the registering organisation."""
+    case, membership, outcome = ctx.case, ctx.membership, _outcome(positive)
+    decision = Decision(
+        case=case, kind=kind, reconsiders=reconsiders, positive=positive,
+        referral=ctx.referral, organisation=membership.organisation,
+        decided_by=ctx.actor, decided_at=ctx.now, at_person_request=at_person_request,
+    )  # fmt: skip
+    decision.reasons = reasons
+    decision.save(force_insert=True)
+    event(
+        Event.DECISION_TAKEN, actor=ctx.actor, membership=membership, case=case,
+        obj=decision, reason_code=f"{kind}:{outcome}",
+        extra={"at_person_request": at_person_request},
+    )  # fmt: skip
+    from_state = transit(
+        case, transition, actor=ctx.actor, membership=membership, reason_code=outcome,
+        at=ctx.now, positive=positive, **transition_arguments,
+    )  # fmt: skip
+    if case.state == CaseState.PRESUMED_VICTIM and from_state != case.state:
+        Deadline.objects.create(
+            case=case, referral=ctx.referral, kind=DeadlineKind.RECOVERY_PERIOD_END,
+            organisation=membership.organisation,
+            due_at=end_of_day(case.recovery_ends_on),
+        )  # fmt: skip
+    outbox.enqueue(
+        "decision.taken", organisation=case.organisation, decision_id=decision.pk,
+        decision_kind=kind, outcome=outcome,
+    )  # fmt: skip
+    return decision
