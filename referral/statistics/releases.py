@@ -303,11 +303,7 @@ class YearCells:
             )
 
     def _months_of(self, period: str) -> list[str]:
-        if "Q" in period:
-            return _quarter_months(self.year, period)
-        if "-" in period:
-            return [period]
-        return [month_key(self.year, m) for m in range(1, 13)]
+        return [month_key(self.year, m) for m in _months_of_period(period)]
 
     def _breakdowns(self, family, measure, months):
         periods = [(q, 1) for q in self.quarters] + [(y, 2) for y in self.years]
