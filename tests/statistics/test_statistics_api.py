@@ -340,3 +340,16 @@ def test_the_schema_documents_the_statistics(data):
         pytest.skip("the schema view is not served to this user")
     text = response.content.decode()
     assert "/api/v1/statistics/case-level/" in text
+
+
+def test_an_ended_period_not_yet_published_is_a_404_with_a_message(data):
+    """Nothing is computed per request: a period no release covers is absent."""
+    client = api(data, "rapporteur")
+    year = str(data.today.year - 5)  # ended, before the caseload began
+    for url in (REPORT, f"{REPORT}overview/", CASE_LEVEL):
+        response = client.get(url, {"period": year})
+        assert response.status_code == 404, (url, response.content)
+        assert (
+            response.json()["code"] == "not_found"
+            and year in response.json()["message"]
+        )
