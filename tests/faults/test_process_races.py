@@ -58,9 +58,15 @@ def chain_intact() -> bool:
     return "intact" in out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), gunicorn(workers=WORKERS) as running:
+@pytest.fixture
+def server(transactional_db):
+    """A fresh server per test. Between transactional tests the runner empties
+    every table, content types and permissions included, and recreates them
+    with new ids; a server kept across tests holds the old ids in its
+    workers' ContentType cache, and guardian's grant on registration then
+    finds no permission (an intermittent 500, depending on which worker
+    answered first). Production never empties those tables."""
+    with gunicorn(workers=WORKERS) as running:
         yield running
 
 
