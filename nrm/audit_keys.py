@@ -31,10 +31,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +42,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import timezone
+
+from core.keyfiles import write_secret_json
 
 KEY_FILE_FORMAT = "nrm-audit-keys/1"
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,16}")
@@ -154,28 +154,7 @@ def _new_key() -> str:
 
 
 def _write(path: Path, data: dict, *, exclusive: bool) -> bool:
-    """Write atomically, mode 0600; with `exclusive`, never replace a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".audit-keys-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                return False
-            return True
-        os.replace(tmp, path)
-        tmp = ""
-        return True
-    finally:
-        if tmp:
-            os.unlink(tmp)
+    return write_secret_json(path, data, exclusive=exclusive, prefix=".audit-keys-")
 
 
 def create_key_file(path: Path) -> bool:

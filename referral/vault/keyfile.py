@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import io
 import json
-import os
 import secrets
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from core.keyfiles import write_secret_json
 from referral.vault.cipher import KEY_BYTES, KEY_ID, Aead, cipher_for, new_key
 from referral.vault.sealedfile import PURPOSE_KEY_EXPORT, open_stream, seal_stream
 
@@ -196,35 +194,7 @@ def new_key_set() -> dict:
 
 
 def _write_new_file(path: Path, data: dict, *, exclusive: bool) -> bool:
-    """Write `data` to `path` atomically, mode 0600 (a replaced file keeps its
-    owner, group and group-read bit). With `exclusive`, never replace an
-    existing file (returns False when one exists)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vault-keys-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        if not exclusive and path.exists():
-            old = path.stat()
-            os.fchmod(fd, old.st_mode & 0o640)
-            with contextlib.suppress(PermissionError):  # not root: stays ours
-                os.fchown(fd, old.st_uid, old.st_gid)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                return False
-        else:
-            os.replace(tmp, path)
-            tmp = ""
-        return True
-    finally:
-        if tmp:
-            os.unlink(tmp)
+    return write_secret_json(path, data, exclusive=exclusive, prefix=".vault-keys-")
 
 
 def create_key_file(path: Path | str) -> bool:
