@@ -142,6 +142,21 @@ def parse(data: dict) -> AuditKeys:
     return AuditKeys(active=data["active"], keys=decoded)
 
 
+def current_key_data() -> dict:
+    """The key file in use, validated: what a backup's key export carries."""
+    keys()
+    return read_key_file(key_file_path())
+
+
+def write_restored_key_file(path: Path, data: dict) -> AuditKeys:
+    """A key file restored from a key export: validated, written mode 0600,
+    never over an existing file."""
+    restored = parse(data)
+    if not _write(path, data, exclusive=True):
+        raise ImproperlyConfigured("The audit key file to restore into already exists.")
+    return restored
+
+
 def _new_key_id(existing: set[str]) -> str:
     while True:
         key_id = f"a{timezone.now():%Y%m%d}-{secrets.token_hex(3)}"

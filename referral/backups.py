@@ -36,13 +36,16 @@ from django.db import models
 from django.db.models.functions import Length, Substr
 from psycopg2 import sql
 
-from nrm import audit
+from nrm import audit, audit_keys
 from referral import vault
 
 MANIFEST_FORMAT = "nrm-backup-manifest/1"
 ARCHIVE_PASSPHRASE = "NRM_BACKUP_PASSPHRASE"  # noqa: S105 - a variable's name
 KEYS_PASSPHRASE = "NRM_KEY_EXPORT_PASSPHRASE"  # noqa: S105 - a variable's name
 SAMPLE_ROWS = 20
+# The audit trail's MAC key file travels in the key export beside the vault's
+# keys: without it a restored trail cannot be verified.
+AUDIT_ATTACHMENT = "audit_keys"
 
 
 class BackupError(Exception):
@@ -293,7 +296,10 @@ def backup(
         keys_directory.mkdir(parents=True, exist_ok=True)
         keys_path = keys_directory / f"nrm-{stamp}.keys.sealed"
         with _new_file(keys_path) as target:
-            summary = vault.export_key_set(target, passphrase=keys_passphrase)
+            summary = vault.export_key_set(
+                target, passphrase=keys_passphrase,
+                attachments={AUDIT_ATTACHMENT: audit_keys.current_key_data()},
+            )  # fmt: skip
         manifest["keys"] = {
             "file": keys_path.name,
             "sha256": sha256_of(keys_path),
@@ -393,9 +399,13 @@ def database_is_empty(db: dict) -> bool:
 def restore(
     *, archive: Path, keys: Path, key_file: Path, archive_passphrase: str,
     keys_passphrase: str, manifest: dict | None, db: dict,
+    audit_key_file: Path | None = None,
 ) -> dict:  # fmt: skip
     """Open the key export first (nothing is restored when it does not open),
-    then the archive into the empty database, in one transaction."""
+    then the archive into the empty database, in one transaction; then write
+    the vault's key file and, when the export carries it, the audit trail's
+    key file (by default `audit-keys.json` beside the vault's)."""
+    audit_key_file = audit_key_file or key_file.parent / "audit-keys.json"
     if manifest is not None:
         expected = manifest.get("archive", {}).get("sha256")
         if expected and sha256_of(archive) != expected:
@@ -407,6 +417,11 @@ def restore(
         raise BackupError(
             "The key file to restore into already exists; name a new path."
         )
+    if audit_key_file.exists():
+        raise BackupError(
+            "The audit key file to restore into already exists; name a new path "
+            "(--audit-key-file)."
+        )
     if not database_is_empty(db):
         raise BackupError(
             f"The database {db['NAME']} is not empty; restore into a new, empty "
@@ -416,8 +431,14 @@ def restore(
         staged = Path(private) / "keys.json"
         try:
             with open(keys, "rb") as source:
-                summary = vault.import_key_set(
+                summary, attachments = vault.import_key_set(
                     source, staged, passphrase=keys_passphrase
+                )
+            staged_audit = None
+            if AUDIT_ATTACHMENT in attachments:
+                staged_audit = Path(private) / "audit-keys.json"
+                audit_keys.write_restored_key_file(
+                    staged_audit, attachments[AUDIT_ATTACHMENT]
                 )
         except (vault.VaultError, ImproperlyConfigured) as exc:
             raise BackupError(f"The key export {keys.name}: {exc}") from None
@@ -433,9 +454,13 @@ def restore(
             raise BackupError(
                 f"pg_restore failed (nothing was restored): {_first_line(result.stderr)}"
             )
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(staged, key_file)
-        os.chmod(key_file, 0o600)
+        for staged_file, target in ((staged, key_file), (staged_audit, audit_key_file)):
+            if staged_file is None:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(staged_file, target)
+            os.chmod(target, 0o600)
+    summary["audit_key_file"] = str(audit_key_file) if staged_audit else None
     return summary
 
 

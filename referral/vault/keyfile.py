@@ -315,24 +315,55 @@ def current_key_set() -> dict:
     return data
 
 
-def export_key_set(target: BinaryIO, *, passphrase: str) -> dict:
-    """Seal the key set in use into `target`; a summary without key bytes."""
+# A key export holds the vault's key set and, beside it, the other secret
+# files a restored service needs (the audit trail's MAC keys): "attachments",
+# JSON objects the vault seals and opens without reading them.
+KEY_EXPORT_FORMAT = "nrm-key-export/2"
+
+
+def export_key_set(
+    target: BinaryIO, *, passphrase: str, attachments: dict[str, dict] | None = None
+) -> dict:
+    """Seal the key set in use (and the attachments) into `target`; a summary
+    without key bytes."""
     data = current_key_set()
-    encoded = json.dumps(data, sort_keys=True).encode("utf-8")
+    document = {
+        "format": KEY_EXPORT_FORMAT,
+        "vault": data,
+        "attachments": dict(attachments or {}),
+    }
+    encoded = json.dumps(document, sort_keys=True).encode("utf-8")
     seal_stream(
         io.BytesIO(encoded), target, passphrase=passphrase,
         purpose=PURPOSE_KEY_EXPORT,
     )  # fmt: skip
-    return {"active": data["active"], "kek_ids": sorted(data["keys"])}
+    return {
+        "active": data["active"],
+        "kek_ids": sorted(data["keys"]),
+        "attachments": sorted(document["attachments"]),
+    }
 
 
-def import_key_set(source: BinaryIO, path: Path | str, *, passphrase: str) -> dict:
-    """Open a key export and write it as a new key file (mode 0600; never over
-    an existing file); a summary without key bytes."""
+def import_key_set(
+    source: BinaryIO, path: Path | str, *, passphrase: str
+) -> tuple[dict, dict[str, dict]]:
+    """Open a key export and write its key set as a new key file (mode 0600;
+    never over an existing file); a summary without key bytes, and the
+    attachments for the caller to validate and write. An export of the first
+    format (the key set alone) has no attachments."""
     opened = io.BytesIO()
     open_stream(source, opened, passphrase=passphrase, purpose=PURPOSE_KEY_EXPORT)
-    data = _parse_json(opened.getvalue().decode("utf-8"), "the key export")
+    document = _parse_json(opened.getvalue().decode("utf-8"), "the key export")
+    attachments: dict[str, dict] = {}
+    if document.get("format") == KEY_EXPORT_FORMAT:
+        data = document.get("vault")
+        attachments = document.get("attachments") or {}
+        if not isinstance(data, dict) or not isinstance(attachments, dict):
+            raise ImproperlyConfigured("The key export is not a key export.")
+    else:
+        data = document
     parse_key_set(data, source="the key export")
     if not _write_new_file(Path(path), data, exclusive=True):
         raise ImproperlyConfigured("The key file to restore into already exists.")
-    return {"active": data["active"], "kek_ids": sorted(data["keys"])}
+    summary = {"active": data["active"], "kek_ids": sorted(data["keys"])}
+    return summary, attachments

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
+from nrm import audit_keys
 from referral import services, vault
 from tests.deploy.support import database_url, manage, production_env
 from tests.support.journeys import decide, to_assessment
@@ -97,6 +100,18 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
     )  # fmt: skip
     assert restored.returncode == 0, restored.stderr
     assert key_file.stat().st_mode & 0o777 == 0o600
+    # The audit trail's MAC keys came back too, beside the vault's, so the
+    # restored trail can be verified on a server that never had them.
+    audit_key_file = key_file.parent / "audit-keys.json"
+    assert audit_key_file.stat().st_mode & 0o777 == 0o600
+    assert json.loads(audit_key_file.read_text()) == json.loads(
+        Path(settings.AUDIT_KEY_FILE).read_text()
+    )
+    assert f"audit key file: {audit_key_file}" in restored.stdout
+    restored_keys = {
+        "VAULT_KEY_FILE": str(key_file),
+        "AUDIT_KEY_FILE": str(audit_key_file),
+    }
 
     # Restoring again over the restored copy is refused: it is not empty.
     again = manage(
@@ -107,7 +122,7 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
 
     verified = manage(
         "verify_restore", "--manifest", str(manifest_path), "--archive", str(archive),
-        env={**target, "VAULT_KEY_FILE": str(key_file)},
+        env={**target, **restored_keys},
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
     out = verified.stdout
@@ -123,10 +138,19 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
     other.write_text(json.dumps(altered))
     mismatch = manage(
         "verify_restore", "--manifest", str(other),
-        env={**target, "VAULT_KEY_FILE": str(key_file)},
+        env={**target, **restored_keys},
     )  # fmt: skip
     assert mismatch.returncode != 0
     assert "FAIL  table referral_case" in mismatch.stdout
+
+    # Under another audit key, the restored chain does not verify.
+    other_audit = tmp_path / "other-audit-keys.json"
+    audit_keys.create_key_file(other_audit)
+    unkeyed = manage(
+        "verify_restore", "--manifest", str(manifest_path),
+        env={**target, **restored_keys, "AUDIT_KEY_FILE": str(other_audit)},
+    )  # fmt: skip
+    assert unkeyed.returncode != 0 and "audit chain broken" in unkeyed.stdout
 
     # Under other keys, the sample does not open.
     fresh = tmp_path / "fresh-keys.json"

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             help="Where to write the restored vault key file (new).",
         )
         parser.add_argument(
+            "--audit-key-file",
+            type=Path,
+            help="Where to write the restored audit key file (new; default: "
+            "audit-keys.json beside --key-file).",
+        )
+        parser.add_argument(
             "--manifest",
             type=Path,
             help="The backup's manifest: the archive must match it.",
@@ -65,7 +71,7 @@ class Command(BaseCommand):
             summary = backups.restore(
                 archive=archive, keys=keys, key_file=options["key_file"],
                 archive_passphrase=archive_passphrase, keys_passphrase=keys_passphrase,
-                manifest=manifest, db=db,
+                manifest=manifest, db=db, audit_key_file=options["audit_key_file"],
             )  # fmt: skip
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
@@ -74,7 +80,15 @@ class Command(BaseCommand):
             f"key file: {options['key_file']} (active key {summary['active']}, "
             f"{len(summary['kek_ids'])} key-encryption key(s))"
         )
+        if summary["audit_key_file"]:
+            self.stdout.write(f"audit key file: {summary['audit_key_file']}")
+        else:
+            self.stdout.write(
+                "this key export carries no audit key file (made before they were "
+                "exported): bring the old server's AUDIT_KEY_FILE separately"
+            )
         self.stdout.write(
             "next: run deploy/runtime-role.sql on it, then `manage.py verify_restore "
-            "--manifest <manifest>` with VAULT_KEY_FILE set to the key file"
+            "--manifest <manifest>` with VAULT_KEY_FILE and AUDIT_KEY_FILE set to "
+            "the restored key files"
         )
