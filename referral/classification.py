@@ -232,7 +232,8 @@ CLASSIFICATION: dict[str, Entry] = {
         "id": X, "exercise": X, "key": X, "case": Y,
     }),
     "training.Inject": Entry(NOBODY, SERVICE, dict.fromkeys(
-        ("id", "exercise", "key", "kind", "due_at", "state", "fired_at", "outcome"),
+        ("id", "exercise", "key", "kind", "spec", "due_at", "state", "fired_at",
+         "outcome"),
         X,
     )),
     # Installed third-party models (staff sessions and security) --------------

@@ -163,6 +163,8 @@ class Inject(models.Model):
     )
     key = models.CharField(max_length=64)
     kind = models.CharField(max_length=64)
+    # The inject's fields from the pack (agency and persona keys only).
+    spec = models.JSONField(default=dict)
     due_at = models.DateTimeField()
     state = models.CharField(
         max_length=16, choices=InjectState.choices, default=InjectState.PENDING
