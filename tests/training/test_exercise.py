@@ -1,0 +1,168 @@
+"""A whole exercise from a shipped pack, on PostgreSQL: the trainer starts
+it, trainees of three agencies work the cases through the services the
+pages call, the clock jumps past a recovery period, injects fire, and the
+debrief's figures are what was done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core import clock
+from core.errors import Conflict
+from referral import services
+from referral.deadlines import end_of_day
+from referral.models import Case, CaseState, Referral
+from tests.support.training import trainee, trainer
+from training import debrief
+from training import services as training
+from training.models import InjectState
+from training.packs import find, load
+
+PACK = "reception-mixed-arrival"
+
+
+def _persona_cases(exercise):
+    return {p.key: p.case_id for p in exercise.personas.all()}
+
+
+def _consent_and_refer(actor, case_id, agency, purpose):
+    services.consent_record(
+        actor=actor, case_id=case_id, to_organisation_id=agency.organisation_id,
+        purpose=purpose, given=True, language="ru", interpreter_used=True,
+    )  # fmt: skip
+    return services.referral_send(
+        actor=actor, case_id=case_id, to_organisation_id=agency.organisation_id,
+        purpose=purpose,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_whole_exercise_and_its_debrief(training_mechanism):
+    pack = load(find(PACK))
+    boss = trainer()
+    started = training.exercise_start(actor=boss, pack_name=PACK, speed=60)
+    exercise = started.exercise
+    # Accounts for every trainee of the pack, each with a password and a key.
+    expected_accounts = sum(
+        t["count"] for a in pack.data["agencies"] for t in a["trainees"]
+    )
+    assert len(started.credentials) == expected_accounts == 6
+    assert all(c.password and len(c.otp_key) == 32 for c in started.credentials)
+    day_one = exercise.day_zero
+    assert clock.now() == day_one  # the clock waits, paused, at day 1 08:00
+
+    # Day 1: the boat group arrives (the first inject fires on the jump).
+    fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    assert [i.key for i in fired] == ["boat-group-arrives"]
+    cases = _persona_cases(exercise)
+    assert all(cases.values())
+    agencies = {a.key: a for a in exercise.agencies.all()}
+
+    reception = trainee(exercise, "reception", "reception_officer")
+    farmhand, dancer, traveller = (
+        cases[k] for k in ("farmhand", "dancer", "traveller")
+    )
+    # The reception officer misses one of the farmhand's indicators.
+    farmhand_codes = pack.persona("farmhand")["expected"]["indicators"]
+    services.screening_record(
+        actor=reception, case_id=farmhand, catalogue_id="ilo-2009-adult-labour",
+        indicator_codes=farmhand_codes[:-1], interpreter_language="ru",
+    )  # fmt: skip
+    services.screening_record(
+        actor=reception, case_id=dancer, catalogue_id="ilo-2009-adult-sexual",
+        indicator_codes=pack.persona("dancer")["expected"]["indicators"],
+        interpreter_language="ru",
+    )  # fmt: skip
+    services.screening_record(
+        actor=reception, case_id=traveller, catalogue_id="ilo-2009-adult-labour",
+        indicator_codes=[], interpreter_language="ru",
+    )  # fmt: skip
+    to_authority = {
+        key: _consent_and_refer(reception, cases[key], agencies["authority"], "identification")
+        for key in ("farmhand", "dancer")
+    }  # fmt: skip
+    _consent_and_refer(reception, dancer, agencies["ngo"], "shelter")
+
+    # Day 2: the shelter has no bed (inject), the authority accepts.
+    fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    assert [i.key for i in fired] == ["shelter-full"]
+    assert Referral.objects.get(case_id=dancer, purpose="shelter").state == "declined"
+    idworker = trainee(exercise, "authority", "case_worker")
+    decider = trainee(exercise, "authority", "decision_maker")
+    for referral in to_authority.values():
+        services.referral_accept(actor=idworker, referral_id=referral.pk)
+    services.decision_reasonable_grounds(
+        actor=decider, case_id=farmhand, positive=True, reasons="Synthetic reasons."
+    )
+    case = Case.objects.get(pk=farmhand)
+    assert case.state == CaseState.PRESUMED_VICTIM
+    with pytest.raises(Conflict) as running:
+        services.decision_conclusive_grounds(
+            actor=decider, case_id=farmhand, positive=True, reasons="Synthetic."
+        )
+    assert running.value.code == "recovery_period_running"
+
+    # Day 3: the traveller leaves; day 5: a hand-over the workflow cannot
+    # play yet is refused by name and the schedule goes on.
+    fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    assert [i.key for i in fired] == ["traveller-leaves"]
+    assert Case.objects.get(pk=traveller).state == CaseState.SUSPENDED
+    assert training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk) == []
+    handover = exercise.injects.get(key="foreign-handover")
+    assert (handover.state, handover.outcome) == (
+        InjectState.REFUSED,
+        "inject_kind_unavailable",
+    )
+
+    # The clock jumps past the recovery period: the conclusive decision is
+    # now possible, and the dancer's decision deadline has passed.
+    training.clock_jump(
+        actor=boss, exercise_id=exercise.pk,
+        to=end_of_day(case.recovery_ends_on) + timedelta(hours=9),
+    )  # fmt: skip
+    assert clock.now() > end_of_day(case.recovery_ends_on)
+    services.decision_conclusive_grounds(
+        actor=decider, case_id=farmhand, positive=True, reasons="Synthetic reasons."
+    )
+    overdue = services.deadlines_sweep()
+    assert overdue >= 1
+
+    report = debrief.build(exercise)
+    by_key = {p.key: p for p in report.personas}
+    assert (len(by_key["farmhand"].recognised), by_key["farmhand"].missed) == (
+        5, [farmhand_codes[-1]]
+    )  # fmt: skip
+    assert (len(by_key["dancer"].recognised), by_key["dancer"].missed) == (6, [])
+    # Missing a strong indicator cost the farmhand his "presumed" outcome.
+    assert [p.outcome for p in report.personas] == ["possible", "presumed", "none"]
+    assert [p.outcome_matches for p in report.personas] == [False, True, True]
+    assert by_key["farmhand"].decision == "positive"
+    assert by_key["dancer"].decision == "none"  # expected positive: not matching
+    assert by_key["farmhand"].referrals_missing == ["ngo"]
+    assert sorted((r.to_agency, r.state, r.consent_before) for r in by_key["dancer"].referrals) == [
+        ("authority", "accepted", True), ("ngo", "declined", True)
+    ]  # fmt: skip
+    totals = report.totals()
+    assert totals == {
+        "indicators_expected": 12, "indicators_recognised": 11,
+        "indicators_missed": 1, "outcomes_matching": 2, "decisions_matching": 2,
+        "referrals_sent": 3, "referrals_missing": 1, "consent_before_sharing": 3,
+        "shared_without_consent": 0,
+        "deadlines_met": 4, "deadlines_missed": 1,
+        "notices": 0,
+    }  # fmt: skip
+    # Met: three referral answers and the farmhand's decision; missed: the
+    # dancer's reasonable-grounds decision, due and never taken.
+    assert by_key["dancer"].deadlines_missed == 1
+    assert [(a.key, a.deadlines_met, a.deadlines_missed) for a in report.agencies] == [
+        ("reception", 0, 0), ("ngo", 1, 0), ("authority", 3, 1)
+    ]  # fmt: skip
+    authority = next(a for a in report.agencies if a.key == "authority")
+    assert authority.actions == {"referral answered": 2, "decision": 2}
+    reception_report = next(a for a in report.agencies if a.key == "reception")
+    assert reception_report.actions["screening"] == 3
+    assert reception_report.referrals_sent == 3
+    ngo = next(a for a in report.agencies if a.key == "ngo")
+    assert ngo.actions == {"referral answered": 1}
