@@ -76,24 +76,25 @@ class _Lines:
         self.root = node
 
     def of(self, path) -> int:
-        node = self.root
+        node, line_node = self.root, self.root
         for part in path:
             child = None
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     if key.value == part:
-                        child = value
+                        # A named entry is on its key's line.
+                        child, line_node = value, key
                         break
             elif (
                 isinstance(node, yaml.SequenceNode)
                 and isinstance(part, int)
                 and part < len(node.value)
             ):
-                child = node.value[part]
+                child = line_node = node.value[part]
             if child is None:
                 break
             node = child
-        return node.start_mark.line + 1
+        return line_node.start_mark.line + 1
 
 
 def _where(path) -> str:
