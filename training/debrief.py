@@ -135,18 +135,18 @@ class Debrief:
             {
                 "label": x.name, "recognised": len(x.recognised), "missed": len(x.missed),
                 "w_recognised": 300 * len(x.recognised) // widest,
-                "w_missed": 300 * len(x.missed) // widest,
+                "w_missed": 300 * len(x.missed) // widest, "y": 24 * i,
             }
-            for x in self.personas
+            for i, x in enumerate(self.personas)
         ]  # fmt: skip
         most = max([a.action_total for a in self.agencies] + [1])
         agency_rows = [
             {
                 "label": a.name, "actions": a.action_total,
                 "w_actions": 300 * a.action_total // most,
-                "met": a.deadlines_met, "missed": a.deadlines_missed,
+                "met": a.deadlines_met, "missed": a.deadlines_missed, "y": 24 * i,
             }
-            for a in self.agencies
+            for i, a in enumerate(self.agencies)
         ]  # fmt: skip
         return indicator_rows, agency_rows
 
