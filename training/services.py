@@ -199,8 +199,13 @@ def inject_fire(*, actor: User | None, inject_id: int) -> Inject:
             raise Conflict(_("This inject has fired already."), code="inject_fired")
         kind = injects.KINDS.get(inject.kind)
         if kind is None or kind.fire is None:
+            # Checked in the pack, not playable yet: the trainer plays it on
+            # paper (the inject's row on the page says why).
             raise Conflict(
-                kind.unavailable if kind else _("Unknown inject kind."),
+                _(
+                    "This mechanism cannot play this kind of inject yet: "
+                    "play it on paper."
+                ),
                 code="inject_kind_unavailable",
                 detail={"kind": inject.kind},
             )

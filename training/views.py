@@ -16,7 +16,7 @@ from core.training import BAND, is_training
 from nrm.roles import Capability
 from referral import policy
 from referral.views.common import message_of, not_found, page
-from training import clock, debrief, packs, services
+from training import clock, debrief, injects, packs, services
 from training.models import Exercise, Inject
 
 
@@ -51,6 +51,11 @@ def _run(request, write, success: str):
     return result
 
 
+def _unplayable(kind: str) -> str:
+    found = injects.KINDS.get(kind)
+    return str(found.unavailable) if found and found.fire is None else ""
+
+
 @trainer_page
 def trainer_home(request):
     exercise = clock.running()
@@ -66,7 +71,8 @@ def trainer_home(request):
             "day": debrief.day_label(exercise, now),
             "injects": [
                 {"inject": i, "day": debrief.day_label(exercise, i.due_at),
-                 "fired": debrief.day_label(exercise, i.fired_at)}
+                 "fired": debrief.day_label(exercise, i.fired_at),
+                 "unplayable": _unplayable(i.kind)}
                 for i in exercise.injects.all()
             ],
             "agencies": exercise.agencies.select_related("organisation"),

@@ -75,7 +75,9 @@ def test_the_trainer_starts_runs_and_debriefs_an_exercise(control):
     # An inject the workflow cannot play yet is refused with its reason.
     handover = exercise.injects.get(key="foreign-handover")
     refused = client.post(f"/training/injects/{handover.pk}/fire/", follow=True)
-    assert "no transnational inbox yet" in refused.content.decode()
+    text = refused.content.decode()
+    assert "cannot play this kind of inject yet" in text
+    assert "no transnational inbox yet" in text
 
     client.post(f"/training/{exercise.pk}/reset/")
     exercise.refresh_from_db()
