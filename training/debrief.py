@@ -134,8 +134,8 @@ class Debrief:
         indicator_rows = [
             {
                 "label": x.name, "recognised": len(x.recognised), "missed": len(x.missed),
-                "w_recognised": 300 * len(x.recognised) // widest,
-                "w_missed": 300 * len(x.missed) // widest, "y": 24 * i,
+                "w_recognised": 260 * len(x.recognised) // widest,
+                "w_missed": 260 * len(x.missed) // widest, "y": 24 * i,
             }
             for i, x in enumerate(self.personas)
         ]  # fmt: skip
@@ -143,7 +143,7 @@ class Debrief:
         agency_rows = [
             {
                 "label": a.name, "actions": a.action_total,
-                "w_actions": 300 * a.action_total // most,
+                "w_actions": 240 * a.action_total // most,
                 "met": a.deadlines_met, "missed": a.deadlines_missed, "y": 24 * i,
             }
             for i, a in enumerate(self.agencies)
