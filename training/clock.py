@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from training.models import Exercise, ExerciseState
 
 MAX_SPEED = 10_000.0
@@ -33,7 +33,10 @@ def _reanchor(exercise: Exercise, real: datetime) -> None:
 
 
 def _locked(exercise_id) -> Exercise:
-    return Exercise.objects.select_for_update().get(pk=exercise_id)
+    exercise = Exercise.objects.select_for_update().filter(pk=exercise_id).first()
+    if exercise is None or exercise.state != ExerciseState.RUNNING:
+        raise Conflict(_("This exercise is not running."), code="exercise_not_running")
+    return exercise
 
 
 @transaction.atomic

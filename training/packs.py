@@ -32,7 +32,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class PackError(Exception):
@@ -106,8 +106,11 @@ def _where(path) -> str:
 def load(path: str | Path) -> Pack:
     """Read and check a pack; PackError names each problem's line."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
     name = str(path)
+    if not path.is_file():
+        known = ", ".join(sorted(available()))
+        raise PackError(name, [Problem(0, f"no such pack (shipped: {known})")])
+    text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock as workflow_clock
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from core.training import is_training
 from nrm import services as nrm_services
 from nrm.choices import OrganisationKind, PersonGroup
@@ -115,8 +115,9 @@ def _services(organisation: Organisation, kinds: list[str]) -> None:
 
 @transaction.atomic
 def exercise_start(
-    *, actor: User | None, pack_name: str, speed: float = 60.0
-) -> Started:
+    *, actor: User | None, pack_name: str, speed: float = 60.0,
+    allow_path: bool = False,
+) -> Started:  # fmt: skip
     """Start an exercise: its agencies' organisations, trainee accounts
     (passwords and one-time-password keys, printed once), personas and
     injects, and a paused clock at day 1, 08:00. `actor` None: the command
@@ -127,6 +128,13 @@ def exercise_start(
         raise Conflict(
             _("An exercise is already running: reset it first."),
             code="exercise_running",
+        )
+    if not allow_path and pack_name not in packs.available():
+        # The pages name a pack of the pack folders, never a file path.
+        raise InvalidInput(
+            _("There is no scenario pack of this name."),
+            code="unknown_pack",
+            detail={"pack": ["Unknown pack."]},
         )
     pack = packs.load(packs.find(pack_name))
     _profile()

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock as workflow_clock
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Forbidden, NotVisible
 from core.training import BAND, is_training
 from nrm.roles import Capability
 from referral import policy
-from referral.views.common import message_of, not_found, page
+from referral.views.common import error_status, message_of, not_found, page, refused
 from training import clock, debrief, injects, packs, services
 from training.models import Exercise, Inject
 
@@ -31,8 +31,16 @@ def trainer_page(view):
     def wrapped(request, *args, **kwargs):
         if not is_training():
             return not_found(request)
-        policy.require_capability(request.user, Capability.EXERCISE_RUN)
-        return view(request, *args, **kwargs)
+        try:
+            policy.require_capability(request.user, Capability.EXERCISE_RUN)
+            return view(request, *args, **kwargs)
+        except (Forbidden, NotVisible):
+            raise
+        except ApplicationError as error:
+            return refused(request, message_of(error), status=error_status(error))
+        except packs.PackError as error:
+            # The exercise's pack file was changed or removed since it started.
+            return refused(request, str(error), status=409)
 
     wrapped.__name__ = view.__name__
     return page(wrapped)

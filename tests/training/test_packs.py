@@ -82,3 +82,11 @@ def test_inject_kinds_the_workflow_cannot_play_are_known_but_unplayable():
     for name in ("handover_received", "age_contested"):
         kind = injects.KINDS[name]
         assert kind.fire is None and str(kind.unavailable)
+
+
+def test_a_missing_pack_is_refused_by_name(tmp_path):
+    with pytest.raises(CommandError) as refused:
+        call_command("validate_pack", str(tmp_path / "nothing.yaml"))
+    assert "no such pack (shipped: reception-mixed-arrival, transit-child)" in str(
+        refused.value
+    )

@@ -137,3 +137,24 @@ def test_every_export_of_a_training_mechanism_is_marked(settings):
     assert (
         "TRAINING-NOT-REAL-PEOPLE-subject-access.json" in answer["Content-Disposition"]
     )
+
+
+@pytest.mark.django_db
+def test_a_clock_of_no_running_exercise_is_refused_with_a_message(control):
+    _boss, client = control
+    exercise = _start(client)
+    client.post(f"/training/{exercise.pk}/reset/")
+    answer = client.post(
+        f"/training/{exercise.pk}/clock/",
+        {"action": "speed", "speed": "5"},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert "This exercise is not running." in answer.content.decode()
+    answer = client.post(
+        "/training/start/", {"pack": "no-such-pack", "speed": "5"}, follow=True
+    )
+    assert answer.status_code == 200
+    assert "There is no scenario pack of this name." in answer.content.decode()
+    answer = client.post("/training/start/", {"pack": "/etc/passwd"}, follow=True)
+    assert "There is no scenario pack of this name." in answer.content.decode()

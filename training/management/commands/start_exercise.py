@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, pack, speed, **options):
         try:
-            started = services.exercise_start(actor=None, pack_name=pack, speed=speed)
+            started = services.exercise_start(
+                actor=None, pack_name=pack, speed=speed, allow_path=True
+            )
         except packs.PackError as error:
             raise CommandError(f"The pack is refused:\n{error}") from None
         except ApplicationError as error:
