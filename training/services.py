@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock as workflow_clock
-from core.errors import Conflict, InvalidInput
+from core.errors import ApplicationError, Conflict, InvalidInput, NotVisible
 from core.training import is_training
 from nrm import services as nrm_services
 from nrm.choices import OrganisationKind, PersonGroup
@@ -218,7 +218,17 @@ def inject_fire(*, actor: User | None, inject_id: int) -> Inject:
                 detail={"kind": inject.kind},
             )
         pack = packs.load(packs.find(exercise.pack_id))
-        inject.outcome = kind.fire(exercise, inject.spec, pack)
+        try:
+            inject.outcome = kind.fire(exercise, inject.spec, pack)
+        except NotVisible:
+            raise Conflict(
+                _(
+                    "The agency of this inject cannot see the persona's case "
+                    "yet (it has not accepted a referral)."
+                ),
+                code="inject_case_not_visible",
+                detail={"inject": inject.key},
+            ) from None
         inject.state = InjectState.FIRED
         inject.fired_at = workflow_clock.now()
         inject.save(update_fields=["outcome", "state", "fired_at"])
@@ -241,7 +251,7 @@ def injects_fire_due(*, actor: User | None = None) -> list[Inject]:
     for inject in list(due):
         try:
             done.append(inject_fire(actor=actor, inject_id=inject.pk))
-        except Conflict as refusal:
+        except ApplicationError as refusal:
             Inject.objects.filter(pk=inject.pk).update(
                 state=InjectState.REFUSED, outcome=refusal.code[:64]
             )

@@ -166,3 +166,53 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     assert reception_report.referrals_sent == 3
     ngo = next(a for a in report.agencies if a.key == "ngo")
     assert ngo.actions == {"referral answered": 1}
+
+
+@pytest.mark.django_db
+def test_the_transit_child_pack(training_mechanism):
+    boss = trainer()
+    exercise = training.exercise_start(
+        actor=boss, pack_name="transit-child", speed=60
+    ).exercise
+    # The van is stopped before the day starts: the arrival fires at once.
+    fired = training.injects_fire_due(actor=boss)
+    assert [i.key for i in fired] == ["van-stopped"]
+    cases = _persona_cases(exercise)
+    boy = cases["boy"]
+    # The child was referred to child protection at once, without consent.
+    (protection,) = Referral.objects.filter(case_id=boy)
+    agencies = {a.key: a for a in exercise.agencies.all()}
+    assert protection.to_organisation_id == agencies["childcare"].organisation_id
+
+    # The age is contested: the workflow has no such step yet.
+    with pytest.raises(Conflict) as refused:
+        training.inject_fire(
+            actor=boss, inject_id=exercise.injects.get(key="age-doubted").pk
+        )
+    assert refused.value.code == "inject_kind_unavailable"
+    # The boy leaves the shelter before child protection took the case: the
+    # inject says why it cannot be played.
+    missing = exercise.injects.get(key="boy-leaves-shelter")
+    with pytest.raises(Conflict) as refused:
+        training.inject_fire(actor=boss, inject_id=missing.pk)
+    assert refused.value.code == "inject_case_not_visible"
+    services.referral_accept(
+        actor=trainee(exercise, "childcare", "case_worker"), referral_id=protection.pk
+    )
+    # The next inject is the contested age (day 1 15:00): on schedule, it is
+    # marked refused and the schedule goes on to the boy leaving.
+    assert training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk) == []
+    assert exercise.injects.get(key="age-doubted").state == InjectState.REFUSED
+    training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    missing.refresh_from_db()
+    assert missing.state == InjectState.FIRED
+    assert Case.objects.get(pk=boy).state == CaseState.SUSPENDED
+
+    report = debrief.build(exercise)
+    by_key = {p.key: p for p in report.personas}
+    (row,) = by_key["boy"].referrals
+    assert (row.to_agency, row.state, row.consent_before) == (
+        "childcare", "accepted", None
+    )  # fmt: skip
+    assert by_key["boy"].referrals_missing == ["authority"]
+    assert by_key["boy"].outcome == ""  # never screened
