@@ -8,16 +8,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 from core.errors import Conflict
 from referral import services
 from referral.deadlines import end_of_day
 from referral.models import Case, CaseState, Referral
+from tests.support.auth import signed_in
 from tests.support.training import trainee, trainer
 from training import debrief
 from training import services as training
-from training.models import InjectState
+from training.models import Exercise, InjectState
 from training.packs import find, load
 
 PACK = "reception-mixed-arrival"
@@ -42,14 +45,21 @@ def _consent_and_refer(actor, case_id, agency, purpose):
 def test_a_whole_exercise_and_its_debrief(training_mechanism):
     pack = load(find(PACK))
     boss = trainer()
-    started = training.exercise_start(actor=boss, pack_name=PACK, speed=60)
-    exercise = started.exercise
-    # Accounts for every trainee of the pack, each with a password and a key.
+    # The trainer starts it on the exercise-control page; the accounts for
+    # every trainee of the pack, each with a password and a one-time-password
+    # key, are printed on the answer.
+    page = signed_in(Client(), boss).post(
+        "/training/start/", {"pack": PACK, "speed": "60"}
+    )
+    assert page.status_code == 200
+    exercise = Exercise.objects.get(state="running")
     expected_accounts = sum(
         t["count"] for a in pack.data["agencies"] for t in a["trainees"]
     )
-    assert len(started.credentials) == expected_accounts == 6
-    assert all(c.password and len(c.otp_key) == 32 for c in started.credentials)
+    assert exercise.accounts.count() == expected_accounts == 6
+    for account in exercise.accounts.select_related("user"):
+        assert account.user.username in page.content.decode()
+        assert TOTPDevice.objects.filter(user=account.user, confirmed=True).exists()
     day_one = exercise.day_zero
     assert clock.now() == day_one  # the clock waits, paused, at day 1 08:00
 
