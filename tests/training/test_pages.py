@@ -53,6 +53,17 @@ def test_the_trainer_starts_runs_and_debriefs_an_exercise(control):
     assert screening.status_code == 200
     assert 'id="persona-card"' in text and BAND in text
     assert "Fourteen hours, every day, no Sunday." in text
+    # With an actor in the room, the trainer hides the answers.
+    hidden = officer.get(
+        f"/cases/{farmhand}/screen/?catalogue=ilo-2009-adult-labour&lang=en&card=hide"
+    ).content.decode()
+    assert 'id="persona-card-show"' in hidden
+    assert "Fourteen hours" not in hidden
+    # In Russian, the pack's Russian answers.
+    russian = officer.get(
+        f"/cases/{farmhand}/screen/?catalogue=ilo-2009-adult-labour&lang=ru"
+    ).content.decode()
+    assert "Четырнадцать часов каждый день" in russian
     response = officer.post(
         f"/cases/{farmhand}/screen/?catalogue=ilo-2009-adult-labour&lang=en",
         {"catalogue_id": "ilo-2009-adult-labour",
