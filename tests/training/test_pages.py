@@ -169,3 +169,9 @@ def test_a_clock_of_no_running_exercise_is_refused_with_a_message(control):
     assert "There is no scenario pack of this name." in answer.content.decode()
     answer = client.post("/training/start/", {"pack": "/etc/passwd"}, follow=True)
     assert "There is no scenario pack of this name." in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_page_carries_the_band_too(training_mechanism):
+    page = Client().get("/admin/login/")
+    assert BAND in page.content.decode()
