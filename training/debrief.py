@@ -154,8 +154,8 @@ class Debrief:
 def day_label(exercise: Exercise, moment: datetime | None) -> str:
     if moment is None:
         return ""
-    day = int(exercise.day_of(moment) // 1)
     local = timezone.localtime(moment)
+    day = (local.date() - timezone.localtime(exercise.day_zero).date()).days + 1
     return f"day {day} {local:%H:%M}"
 
 

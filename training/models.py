@@ -78,10 +78,6 @@ class Exercise(models.Model):
         elapsed = (real - self.anchor_real).total_seconds() * self.speed
         return self.anchor_exercise + timedelta(seconds=elapsed)
 
-    def day_of(self, moment: datetime) -> float:
-        """Exercise day of a moment (day 1 starts at `day_zero`)."""
-        return 1 + (moment - self.day_zero).total_seconds() / 86400
-
 
 class ExerciseAgency(models.Model):
     exercise = models.ForeignKey(

@@ -187,6 +187,7 @@ def test_the_transit_child_pack(training_mechanism):
     # The van is stopped before the day starts: the arrival fires at once.
     fired = training.injects_fire_due(actor=boss)
     assert [i.key for i in fired] == ["van-stopped"]
+    assert debrief.day_label(exercise, fired[0].due_at) == "day 1 07:40"
     cases = _persona_cases(exercise)
     boy = cases["boy"]
     # The child was referred to child protection at once, without consent.
