@@ -48,9 +48,8 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     # The trainer starts it on the exercise-control page; the accounts for
     # every trainee of the pack, each with a password and a one-time-password
     # key, are printed on the answer.
-    page = signed_in(Client(), boss).post(
-        "/training/start/", {"pack": PACK, "speed": "60"}
-    )
+    control = signed_in(Client(), boss)
+    page = control.post("/training/start/", {"pack": PACK, "speed": "60"})
     assert page.status_code == 200
     exercise = Exercise.objects.get(state="running")
     expected_accounts = sum(
@@ -103,6 +102,12 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     decider = trainee(exercise, "authority", "decision_maker")
     for referral in to_authority.values():
         services.referral_accept(actor=idworker, referral_id=referral.pk)
+    # The farmhand is referred to the shelter, whose second case worker takes
+    # him in.
+    shelter = _consent_and_refer(reception, farmhand, agencies["ngo"], "shelter")
+    services.referral_accept(
+        actor=trainee(exercise, "ngo", "case_worker", 2), referral_id=shelter.pk
+    )
     services.decision_reasonable_grounds(
         actor=decider, case_id=farmhand, positive=True, reasons="Synthetic reasons."
     )
@@ -150,7 +155,7 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     assert [p.outcome_matches for p in report.personas] == [False, True, True]
     assert by_key["farmhand"].decision == "positive"
     assert by_key["dancer"].decision == "none"  # expected positive: not matching
-    assert by_key["farmhand"].referrals_missing == ["ngo"]
+    assert by_key["farmhand"].referrals_missing == []
     assert sorted((r.to_agency, r.state, r.consent_before) for r in by_key["dancer"].referrals) == [
         ("authority", "accepted", True), ("ngo", "declined", True)
     ]  # fmt: skip
@@ -158,24 +163,29 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     assert totals == {
         "indicators_expected": 12, "indicators_recognised": 11,
         "indicators_missed": 1, "outcomes_matching": 2, "decisions_matching": 2,
-        "referrals_sent": 3, "referrals_missing": 1, "consent_before_sharing": 3,
+        "referrals_sent": 4, "referrals_missing": 0, "consent_before_sharing": 4,
         "shared_without_consent": 0,
-        "deadlines_met": 4, "deadlines_missed": 1,
+        "deadlines_met": 5, "deadlines_missed": 1,
         "notices": 0,
     }  # fmt: skip
-    # Met: three referral answers and the farmhand's decision; missed: the
+    # Met: four referral answers and the farmhand's decision; missed: the
     # dancer's reasonable-grounds decision, due and never taken.
     assert by_key["dancer"].deadlines_missed == 1
     assert [(a.key, a.deadlines_met, a.deadlines_missed) for a in report.agencies] == [
-        ("reception", 0, 0), ("ngo", 1, 0), ("authority", 3, 1)
+        ("reception", 0, 0), ("ngo", 2, 0), ("authority", 3, 1)
     ]  # fmt: skip
     authority = next(a for a in report.agencies if a.key == "authority")
     assert authority.actions == {"referral answered": 2, "decision": 2}
     reception_report = next(a for a in report.agencies if a.key == "reception")
     assert reception_report.actions["screening"] == 3
-    assert reception_report.referrals_sent == 3
+    assert reception_report.referrals_sent == 4
     ngo = next(a for a in report.agencies if a.key == "ngo")
-    assert ngo.actions == {"referral answered": 1}
+    assert ngo.actions == {"referral answered": 2}
+    # The printable debrief shows the same figures.
+    printed = control.get(f"/training/{exercise.pk}/debrief/").content.decode()
+    assert '<dd id="fig-recognised">11 / 12</dd>' in printed
+    assert '<dd id="fig-referrals">4</dd>' in printed
+    assert '<dd id="fig-deadlines">5 / 1</dd>' in printed
 
 
 @pytest.mark.django_db
