@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include("nrm.urls")),
     path("", include("indicators.urls")),
     path("", include("referral.urls")),
+    # The trainer's pages; 404 outside a training mechanism.
+    path("", include("training.urls")),
 ]

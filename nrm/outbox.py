@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.training import BAND, is_training
 from nrm.models import Organisation, OutboxMessage
 
 logger = logging.getLogger("nrm.outbox")
@@ -86,4 +87,8 @@ def _send(message: OutboxMessage) -> None:
     subject = Notification(message.kind).label
     lines = [f"{key}: {value}" for key, value in sorted(message.payload.items())]
     body = "\n".join([subject + ".", "", *lines, "", "Sign in to the service to act."])
+    if is_training():
+        # An exercise's notification never passes for a real one.
+        subject = f"[{BAND}] {subject}"
+        body = f"{BAND}\n\n{body}\n\n{BAND}"
     send_mail(subject, body, None, [recipient])

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     RAPPORTEUR = "rapporteur", _("National rapporteur")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Only in a training mechanism (training/): runs exercises, sees no case.
+    TRAINER = "trainer", _("Trainer")
 
 
 class Capability(models.TextChoices):
@@ -59,6 +61,10 @@ class Capability(models.TextChoices):
     )
     MECHANISM_CONFIGURE = "mechanism.configure", _("Configure the mechanism")
     STAFF_MANAGE = "staff.manage", _("Manage staff accounts and memberships")
+    EXERCISE_RUN = (
+        "exercise.run",
+        _("Run training exercises: clock, injects, debrief"),
+    )
 
 
 R, C = Role, Capability
@@ -91,6 +97,9 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
     }),
     R.ADMINISTRATOR: frozenset({
         C.MECHANISM_CONFIGURE, C.STAFF_MANAGE,
+    }),
+    R.TRAINER: frozenset({
+        C.EXERCISE_RUN,
     }),
 }  # fmt: skip
 

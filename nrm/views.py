@@ -39,6 +39,7 @@ NAVIGATION = [
     ),
     (Capability.STATISTICS_NATIONAL, "/statistics/", gettext_lazy("Statistics")),
     (Capability.STATISTICS_ORGANISATION, "/statistics/", gettext_lazy("Statistics")),
+    (Capability.EXERCISE_RUN, "/training/", gettext_lazy("Exercise control")),
 ]
 
 _OTP_ERRORS = {

@@ -3,13 +3,13 @@ policy, calls one service and renders the result; no rules here."""
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from core import clock
 from core.api import Api
 from core.errors import Forbidden, NotVisible
 from nrm.roles import Capability
@@ -31,7 +31,7 @@ def _case_detail(
     if with_person and policy.may(request.user, C.PERSON_READ, case):
         person = services.person_read(actor=request.user, case=case)
     deadlines = list(selectors.case_deadlines(case))
-    case.is_overdue = any(d.status(timezone.now()) == "overdue" for d in deadlines)
+    case.is_overdue = any(d.status(clock.now()) == "overdue" for d in deadlines)
     context = {
         "person": person,
         "deadlines": deadlines,

@@ -213,6 +213,29 @@ CLASSIFICATION: dict[str, Entry] = {
         "id": X, "kind": X, "organisation": X, "payload": Y, "created_at": X,
         "delivered_at": X, "attempts": X, "last_error": X,
     }),
+    # Training exercises (training/): synthetic personas only ---------------
+    "training.TrainingMarker": Entry(NOBODY, SERVICE, dict.fromkeys(
+        ("id", "marked_at"), X
+    )),
+    "training.Exercise": Entry(STAFF, SERVICE, {
+        "id": X, "pack_id": X, "pack_title": X, "state": X, "started_by": Y,
+        "started_at": X, "ended_at": X, "day_zero": X, "anchor_real": X,
+        "anchor_exercise": X, "speed": X, "paused": X,
+    }),
+    "training.ExerciseAgency": Entry(NOBODY, SERVICE, dict.fromkeys(
+        ("id", "exercise", "key", "organisation"), X
+    )),
+    "training.ExerciseAccount": Entry(STAFF, SECURITY, {
+        "id": X, "exercise": X, "agency": X, "user": Y, "role": P,
+    }),
+    "training.ExercisePersona": Entry(NOBODY, SERVICE, {
+        "id": X, "exercise": X, "key": X, "case": Y,
+    }),
+    "training.Inject": Entry(NOBODY, SERVICE, dict.fromkeys(
+        ("id", "exercise", "key", "kind", "spec", "due_at", "state", "fired_at",
+         "outcome"),
+        X,
+    )),
     # Installed third-party models (staff sessions and security) --------------
     "sessions.Session": Entry(STAFF, SECURITY, {
         "session_key": Y, "session_data": P, "expire_date": X,

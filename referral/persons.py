@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.errors import NotVisible
 from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
 from referral import vault
@@ -51,7 +52,7 @@ def _presume_minority(age_group: str, is_child: bool) -> tuple[str, bool]:
 def _check_date_of_birth(value: date | None) -> None:
     """A date of birth is not in the future (the sealed value is not seen by
     the model's clean(), so the rule lives here, for create and update)."""
-    if value is not None and value > timezone.localdate():
+    if value is not None and value > clock.today():
         raise ValidationError(
             {"date_of_birth": [_("A date of birth cannot be in the future.")]},
             code="future_date_of_birth",
@@ -88,7 +89,7 @@ def person_build(
         age_group=age_group,
         citizenship=_citizenship(citizenship),
         is_child=is_child,
-        registered_at=registered_at or timezone.now(),
+        registered_at=registered_at or clock.now(),
     )
     vault.issue_data_key(person)
     person.given_names = given_names

@@ -7,8 +7,8 @@ never return what the user may not see.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from core import clock
 from nrm.models import AuditEvent, Organisation, User
 from nrm.roles import Capability, Role
 from referral import policy
@@ -38,7 +38,7 @@ def case_list(
 ) -> QuerySet[Case]:
     """The user's visible cases with what a list shows: coarse attributes,
     no personal data. Costs a fixed number of queries whatever its length."""
-    now = timezone.now()
+    now = clock.now()
     queryset = (
         policy.visible_cases(user)
         .select_related("organisation", "person")
@@ -131,7 +131,7 @@ def deadlines_for(
         .order_by("due_at")
     )
     if overdue_only:
-        queryset = queryset.filter(due_at__lt=timezone.now())
+        queryset = queryset.filter(due_at__lt=clock.now())
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
     return queryset

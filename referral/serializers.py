@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import clock
 from core.serializers import OptionalBooleanField, QuerySerializer, StrictSerializer
 from indicators.assessment import Outcome
 from nrm.audit import Event
@@ -173,9 +174,8 @@ class DeadlineSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=DEADLINE_STATUSES))
     def get_status(self, deadline) -> str:
-        from django.utils import timezone
 
-        return deadline.status(timezone.now())
+        return deadline.status(clock.now())
 
 
 class PersonSerializer(serializers.Serializer):

@@ -49,9 +49,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 from rest_framework import serializers as drf
 
+from core import clock
 from nrm.errors import Conflict, Forbidden
 from nrm.models import Membership, User
 from referral import policy, workflow
@@ -133,7 +133,7 @@ class Step:
                 guard(subject or case)
             context = Context(
                 actor=actor, case=case, membership=access.membership,
-                now=timezone.now(), step=self, referral=access.referral or referral,
+                now=clock.now(), step=self, referral=access.referral or referral,
             )  # fmt: skip
             result = self.body(context, **inputs)
             if self.milestones:

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "nrm",
     "indicators",
     "referral",
+    # Exercises on the real workflow (training/); its pages and clock are on
+    # only in a training mechanism, its marker table is in every database.
+    "training",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "nrm.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Marks every export of a training mechanism (training/middleware.py).
+    "training.middleware.TrainingExportMiddleware",
     # Last, so it sees the lockout flag set during authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -79,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nrm.views.page_context",
+                "training.views.band_context",
             ],
         },
     },
@@ -91,6 +97,17 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.integer("CONN_MAX_AGE", 0))
+
+# A training mechanism (training/): its own database, marked as such when
+# it is created; the band "TRAINING - NOT REAL PEOPLE" on every page, export
+# and notification; the workflow's clock is the exercise clock. A training
+# mechanism refuses a database with real cases and production refuses a
+# training database (training/guard.py).
+NRM_TRAINING = env.boolean("NRM_TRAINING", default=False)
+# The workflow's clock (core/clock.py): empty is the real clock.
+NRM_CLOCK = "training.clock.exercise_now" if NRM_TRAINING else ""
+# Where the scenario packs are (training/packs/); more folders may be added.
+TRAINING_PACK_DIRS = env.string_list("TRAINING_PACK_DIRS")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nrm.User"

@@ -8,9 +8,9 @@ from datetime import date
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from nrm.audit import Event
 from nrm.choices import ServiceKind
 from nrm.errors import Conflict
@@ -78,7 +78,7 @@ def case_register(
     """Register a person met at reception and open their case."""
     membership = policy.require_capability(actor, C.PERSON_REGISTER, organisation_id)
     organisation_ = membership.organisation
-    now = timezone.now()
+    now = clock.now()
     duplicates = persons.possible_duplicates(
         family_name=family_name, given_names=given_names, date_of_birth=date_of_birth
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from nrm.audit import Event
 from nrm.choices import ServiceKind
 from nrm.errors import Conflict, InvalidInput, NotVisible
@@ -84,7 +84,7 @@ def consent_withdraw(*, actor: User, consent_id: UUID) -> Consent:
     if consent.withdrawn_at is not None or not consent.given:
         raise Conflict(_("This consent is not in force."), code="consent_not_in_force")
     workflow.require_consent_giver(case, actor_role=membership.role, actor_id=actor.pk)
-    now = timezone.now()
+    now = clock.now()
     consent.withdrawn_at = now
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from nrm import audit, outbox
 from nrm.audit import Event
 from referral.models import Deadline
@@ -15,7 +15,7 @@ from referral.models import Deadline
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Mark newly overdue deadlines and notify the responsible organisation.
     Safe to run concurrently: each deadline is taken once (SKIP LOCKED)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     notified = 0
     while True:
         with transaction.atomic():

@@ -15,10 +15,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers as drf
 
+from core import clock
 from indicators import catalogue as catalogues
 from indicators.presenters import catalogue_detail
 from indicators.views import STRENGTH_LABELS
@@ -155,7 +155,7 @@ def case_page(request, case_id):
     person = None
     if policy.may(user, C.PERSON_READ, case):
         person = services.person_read(actor=user, case=case)
-    now = timezone.now()
+    now = clock.now()
     next_steps = [
         {
             "name": step.name,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core import clock
 from nrm.roles import Capability
 from referral import forms, policy, selectors, services
 from referral.models import ReferralState
@@ -44,7 +44,7 @@ def referral_inbox(request):
         "page_obj": paginate(request, referrals),
         "states": ReferralState.choices,
         "state": state,
-        "now": timezone.now(),
+        "now": clock.now(),
     }
     return render(request, "referral/referral_inbox.html", context)
 
@@ -88,7 +88,7 @@ def referral_page(request, referral_id):
         "decline_form": decline_form,
         "error": error,
         "overdue": referral.state == ReferralState.SENT
-        and referral.answer_due_at < timezone.now(),
+        and referral.answer_due_at < clock.now(),
     }
     return render(request, "referral/referral_page.html", context, status=status)
 
@@ -103,7 +103,7 @@ def _deadline_rows(user, deadlines) -> list[dict]:
         .filter(pk__in={d.case_id for d in deadlines})
         .values_list("pk", flat=True)
     )
-    now = timezone.now()
+    now = clock.now()
     rows = []
     for deadline in deadlines:
         status = deadline.status(now)

@@ -27,6 +27,7 @@ EXPECTED = {
     },
     Role.RAPPORTEUR: {C.STATISTICS_NATIONAL, C.STATISTICS_CASE_LEVEL},
     Role.ADMINISTRATOR: {C.MECHANISM_CONFIGURE, C.STAFF_MANAGE},
+    Role.TRAINER: {C.EXERCISE_RUN},
 }  # fmt: skip
 
 PAIRS = [(role, cap) for role in Role for cap in Capability]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, override
 
 ERRORS = {"ApplicationError", "InvalidInput", "Forbidden", "NotVisible", "Conflict",
           "DataErased"}  # fmt: skip
-APPS = ("config", "indicators", "nrm", "referral")
+APPS = ("config", "indicators", "nrm", "referral", "training")
 # The statistics API's refusals are translated at their raise sites but share
 # the generic `invalid` code (their detail names the field); their texts are
 # checked for translations, not for codes of their own.
