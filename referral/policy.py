@@ -14,7 +14,6 @@ alike); services call `require()` under the case lock (403).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -25,8 +24,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.errors import Forbidden, InvalidInput, NotVisible
 from nrm.choices import OrganisationKind, ServiceKind
-from nrm.errors import Forbidden, InvalidInput, NotVisible
 from nrm.models import Membership, Organisation, User
 from nrm.roles import Capability, Role, role_may
 from nrm.selectors import active_memberships
@@ -487,10 +486,6 @@ def revoke_case_access(case: Case, organisation: Organisation) -> bool:
     remove_perm(f"referral.{VIEW_CASE}", organisation.group, case)
     case._policy_grants[organisation.pk] = False
     return True
-
-
-def organisations_of(memberships: Iterable[Membership]) -> list[Organisation]:
-    return [m.organisation for m in memberships]
 
 
 # Possible duplicate registrations
