@@ -488,6 +488,29 @@ def revoke_case_access(case: Case, organisation: Organisation) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class BulkGrants:
+    """For a bulk load (the synthetic caseload, `referral/caseload.py`):
+    the rows `grant_case_access` would write, to insert by COPY."""
+
+    model: type[models.Model]
+    permission_id: int
+
+    def row(self, case_id: UUID, organisation: Organisation) -> dict:
+        return {
+            "permission_id": self.permission_id,
+            "group_id": organisation.group_id,
+            "content_object_id": case_id,
+        }
+
+
+def bulk_grants() -> BulkGrants:
+    permission = Permission.objects.get(
+        codename=VIEW_CASE, content_type__app_label="referral"
+    )
+    return BulkGrants(CaseGroupObjectPermission, permission.pk)
+
+
 # Possible duplicate registrations
 
 
