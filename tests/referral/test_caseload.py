@@ -12,8 +12,9 @@ import time_machine
 from django_fsm.signals import post_transition
 
 from nrm.demo import load_directory
-from referral import caseload
-from referral.models import Case, CaseState, Referral
+from nrm.models import User
+from referral import caseload, policy
+from referral.models import Case, CaseState, Referral, ReferralState
 
 # The caseloads are generated with the clock standing still on this day.
 NOW = datetime(2026, 6, 30, 10, tzinfo=UTC)
@@ -85,6 +86,26 @@ def test_every_generated_case_and_referral_is_a_walk_of_the_graph(
     assert {CaseState.CLOSED, CaseState.RECOGNISED, CaseState.NOT_IDENTIFIED} <= (
         reached
     )
+
+
+def test_access_is_granted_as_the_services_grant_it(db):
+    """The registering organisation sees its cases; the authority sees those
+    whose identification referral it accepted, and no other."""
+    load_directory()
+    with time_machine.travel(NOW, tick=False):
+        caseload.generate(300, seed=3, start=START)
+    reception, idworker = (
+        User.objects.get(username=name) for name in ("reception", "idworker")
+    )
+    registered = Case.objects.filter(organisation__name="North Reception Centre")
+    assert registered.exists()
+    assert set(policy.visible_cases(reception)) == set(registered)
+    accepted = Case.objects.filter(
+        referrals__to_organisation__name="National Identification Authority",
+        referrals__state=ReferralState.ACCEPTED,
+    )
+    assert accepted.exists()
+    assert set(policy.visible_cases(idworker)) == set(accepted)
 
 
 def test_a_move_the_graph_does_not_allow_is_refused_and_nothing_is_written(
