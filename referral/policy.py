@@ -14,7 +14,6 @@ alike); services call `require()` under the case lock (403).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -25,8 +24,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.errors import Forbidden, InvalidInput, NotVisible
 from nrm.choices import OrganisationKind, ServiceKind
-from nrm.errors import Forbidden, InvalidInput, NotVisible
 from nrm.models import Membership, Organisation, User
 from nrm.roles import Capability, Role, role_may
 from nrm.selectors import active_memberships
@@ -489,8 +488,27 @@ def revoke_case_access(case: Case, organisation: Organisation) -> bool:
     return True
 
 
-def organisations_of(memberships: Iterable[Membership]) -> list[Organisation]:
-    return [m.organisation for m in memberships]
+@dataclass(frozen=True)
+class BulkGrants:
+    """For a bulk load (the synthetic caseload, `referral/caseload.py`):
+    the rows `grant_case_access` would write, to insert by COPY."""
+
+    model: type[models.Model]
+    permission_id: int
+
+    def row(self, case_id: UUID, organisation: Organisation) -> dict:
+        return {
+            "permission_id": self.permission_id,
+            "group_id": organisation.group_id,
+            "content_object_id": case_id,
+        }
+
+
+def bulk_grants() -> BulkGrants:
+    permission = Permission.objects.get(
+        codename=VIEW_CASE, content_type__app_label="referral"
+    )
+    return BulkGrants(CaseGroupObjectPermission, permission.pk)
 
 
 # Possible duplicate registrations

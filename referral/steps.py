@@ -52,7 +52,7 @@ from django.db import transaction
 from rest_framework import serializers as drf
 
 from core import clock
-from nrm.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden
 from nrm.models import Membership, User
 from referral import policy, workflow
 from referral.models import Case, Referral

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from core.errors import Conflict, Forbidden, InvalidInput
 from nrm.choices import OrganisationKind, ServiceKind
-from nrm.errors import Conflict, Forbidden, InvalidInput
 from nrm.models import CountryProfile, Organisation
 from nrm.roles import Role
 from referral.models import (
@@ -24,7 +24,6 @@ from referral.models import (
     OPEN_STATES,
     BestInterestsAssessment,
     Case,
-    CaseState,
     Consent,
     ConsentGiver,
     Decision,
@@ -304,7 +303,3 @@ def calls_for_referral(case: Case, outcome: str) -> bool:
     """Presumed or possible indicators call for referral; a child (or presumed
     child) is referred to child protection whatever the screening says."""
     return case.person.is_child or outcome in {"presumed", "possible"}
-
-
-def identification_pending(case: Case) -> bool:
-    return case.state == CaseState.REFERRED

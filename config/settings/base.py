@@ -159,6 +159,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Saving on every request restarts the idle clock, in one UPDATE (nrm/sessions.py).
+SESSION_ENGINE = "nrm.sessions"
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.errors import Conflict
 from nrm.audit import Event
 from nrm.choices import ServiceKind
-from nrm.errors import Conflict
 from nrm.models import User
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile, pathway_services

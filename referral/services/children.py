@@ -7,8 +7,8 @@ from uuid import UUID
 
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidInput
 from nrm.audit import Event
-from nrm.errors import InvalidInput
 from nrm.roles import Capability as C
 from referral import policy, selectors, workflow
 from referral import serializers as s

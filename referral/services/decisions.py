@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidInput
 from nrm import outbox
 from nrm.audit import Event
-from nrm.errors import InvalidInput
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile
 from referral import policy, workflow

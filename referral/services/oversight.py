@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DataErased, InvalidInput
 from nrm import audit
 from nrm.audit import Event
-from nrm.errors import DataErased, InvalidInput
 from nrm.models import User
 from nrm.roles import Capability as C
 from referral import policy, selectors

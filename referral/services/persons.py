@@ -7,8 +7,8 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import Conflict
 from nrm.audit import Event
-from nrm.errors import Conflict
 from nrm.models import User
 from nrm.roles import Capability as C
 from referral import persons, policy

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import Conflict, InvalidInput
 from nrm import outbox
 from nrm.audit import Event
 from nrm.choices import ServiceKind
-from nrm.errors import Conflict, InvalidInput
 from nrm.roles import Capability as C
 from nrm.selectors import pathway_services
 from referral import policy, workflow

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidInput
 from indicators import assessment as indicator_assessment
 from nrm.audit import Event
 from nrm.choices import ServiceKind
-from nrm.errors import InvalidInput
 from nrm.roles import Capability as C
 from referral import serializers as s
 from referral import workflow

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 
-from nrm.errors import InvalidInput
+from core.errors import InvalidInput
 from nrm.models import Membership, User
 from nrm.roles import Capability
 from referral import policy

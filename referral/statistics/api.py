@@ -29,8 +29,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.permissions import IsSignedIn
-from nrm.errors import InvalidInput, NotVisible
+from core.errors import InvalidInput, NotVisible
+from core.permissions import IsSignedIn
 from referral.statistics import access, export, services, tables
 from referral.statistics.periods import (
     YEAR,

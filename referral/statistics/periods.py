@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nrm.errors import InvalidInput
+from core.errors import InvalidInput
 
 __all__ = [
     "EARLIEST_YEAR",

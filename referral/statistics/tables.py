@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from nrm.errors import InvalidInput, NotVisible
+from core.errors import InvalidInput, NotVisible
 from referral.models import DeclineReason, StatisticsRelease
 from referral.statistics import definitions as d
 from referral.statistics import releases as r

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.errors import Forbidden, InvalidInput, NotVisible
 from nrm.auth import staff_login_required
-from nrm.errors import Forbidden, InvalidInput, NotVisible
 from referral.statistics import access, charts, services, tables
 from referral.statistics.definitions import MEASURE_LABELS
 from referral.statistics.periods import default_period, last_complete_year, parse_period

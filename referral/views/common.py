@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_fsm import ConcurrentTransition
 
+from core.errors import ApplicationError, Forbidden, NotVisible
 from nrm.auth import staff_login_required
-from nrm.errors import ApplicationError, Forbidden, NotVisible
 
 PAGE_SIZE = 50
 LOST_RACE = _(

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from nrm.errors import Forbidden, NotVisible
+from core.errors import Forbidden, NotVisible
 from referral import duplicates
 from referral.models import DuplicateOutcome
 from referral.views.common import APPLICATION_ERRORS, message_of, page, paginate

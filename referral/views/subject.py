@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import Forbidden
 from nrm.audit import Event
-from nrm.errors import Forbidden
 from nrm.roles import Capability
 from referral import policy, selectors, services
 from referral.views.common import APPLICATION_ERRORS, error_status, message_of, page
@@ -25,8 +25,8 @@ from referral.views.presenters import EVENT_LABELS
 C = Capability
 # What the trail on these pages shows: everything done with the personal data.
 PERSONAL_DATA_EVENTS = (
-    Event.PERSON_REGISTERED, Event.PERSON_READ, Event.PERSON_UPDATED,
-    Event.PERSON_ERASED, Event.SUBJECT_ACCESS_EXPORTED,
+    Event.PERSON_REGISTERED, Event.PERSON_READ, Event.PERSON_ERASED,
+    Event.SUBJECT_ACCESS_EXPORTED,
 )  # fmt: skip
 
 

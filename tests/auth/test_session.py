@@ -1,10 +1,14 @@
 """Sessions end after inactivity; the next page says so."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.support.sign_in import sign_in_post
@@ -76,3 +80,23 @@ def test_keep_alive_restarts_the_clock(client, rapporteur):
     assert client.post("/session/keep-alive/").status_code == 204
     remaining = session_row(client).expire_date - timezone.now()
     assert remaining > timedelta(minutes=29)
+
+
+def test_a_request_restarts_the_idle_clock_in_one_statement(client, rapporteur):
+    sign_in_post(client, "rapporteur1")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if "django_session" in q["sql"]]
+    assert [sql.split()[0] for sql in writes] == ["SELECT", "UPDATE"]
+
+
+def test_a_session_deleted_meanwhile_is_not_saved_again(client, rapporteur):
+    sign_in_post(client, "rapporteur1")
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    assert "_auth_user_id" in store  # the request has read it...
+    Session.objects.filter(session_key=key).delete()  # ...and it was ended
+    store["touched"] = True
+    with pytest.raises(UpdateError):
+        store.save()
+    assert not Session.objects.filter(session_key=key).exists()

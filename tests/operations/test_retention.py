@@ -17,9 +17,9 @@ from django.db import connection
 
 from nrm import audit
 from nrm.models import AuditEvent, OutboxMessage
+from referral import caseload
 from referral.backups import needles
 from referral.models import Case, Person, Screening
-from referral.statistics import caseload
 from tests.operations.statistics_snapshot import past_period_statistics
 from tests.support.journeys import register, screen, step, to_assessment
 from tests.support.mechanism import Mechanism, person_payload

@@ -3,7 +3,7 @@ code and a text marked for translation where it is raised (`gettext_lazy`),
 one text per code, translated in every configured language.
 
 The raise sites are found in the source (every call of an error class of
-`nrm.errors`), so a new refusal without a code or a translation fails here.
+`core.errors`), so a new refusal without a code or a translation fails here.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from nrm import services as nrm_services
 from nrm.demo import load_directory
 from nrm.models import Organisation, User
 from nrm.roles import Role
-from referral.statistics import caseload, releases
+from referral import caseload
+from referral.statistics import releases
 
 CASELOAD = 1500
 PINNED_DAYS = (

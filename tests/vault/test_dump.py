@@ -74,7 +74,7 @@ def test_pg_dump_reveals_no_personal_value():
         pytest.fail("pg_dump is not installed (apt-get install postgresql-client)")
     people = [persons.person_create(**fields) for fields in (SYNTHETIC, *OTHERS)]
     audit.record(
-        audit.Event.PERSON_UPDATED,
+        audit.Event.CASE_TRANSITION,
         actor=None,
         object_type="referral.person",
         object_id=people[0].pk,

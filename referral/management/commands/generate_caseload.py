@@ -4,10 +4,11 @@
         [--start 2024-01-01] [--batch-size 20000]
 
 People get no personal data (empty sealed columns; the vault is never
-asked). Cases, referrals, decisions and deadlines are inserted in batches by
-PostgreSQL COPY (plain INSERTs elsewhere), which writes each case's FSM
-`state` column directly: the only place that does, on purpose, since no
-transition runs. See `referral/statistics/caseload.py`.
+asked). Each case's and referral's path is walked in memory through the
+models' own transitions (a path the workflow graph does not allow is refused),
+then cases, referrals, decisions and deadlines are inserted in batches by
+PostgreSQL COPY (plain INSERTs elsewhere), without the services. See
+`referral/caseload.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referral.statistics import caseload
+from referral import caseload
 
 
 class Command(BaseCommand):

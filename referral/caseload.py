@@ -1,5 +1,5 @@
 """A synthetic caseload, bulk-inserted, for the statistics' tests, demos and
-benchmarks (`manage.py generate_caseload`).
+benchmarks (`manage.py generate_caseload`, `bench/bench_caseload.py`).
 
 Synthetic throughout: people have no personal data at all (every sealed
 column is empty, so nothing is encrypted and the vault is never asked), and
@@ -11,14 +11,19 @@ recovery and reflection period, the conclusive decision, the odd
 reconsideration, transfer, suspension or closure. Its Referral, Decision and
 Deadline rows (due dates by the country profile's working days) and the
 registering organisation's (and, once it accepted, the competent
-authority's) access grants are written consistently with it.
+authority's) access grants (rows the access policy describes,
+`policy.bulk_grants`) are written consistently with it.
 
-This is the one place where a case's FSM `state` column is written
-directly: the rows go in through PostgreSQL COPY (or a plain INSERT on other
-databases), which bypasses the protected field and every transition on
-purpose. No audit events and no screenings are written: the caseload is for
-the statistics, which read neither; its milestones are recorded at the end
-by `milestones.backfill()`, as for a mechanism that predates them.
+The simulation is not a second workflow: every move of a case or a referral
+fires the model's own `@transition` method on an unsaved instance
+(`Journey`), so a path the declared graph does not allow cannot be generated
+(`DisallowedPath`), and each transition writes the fields it declares. Only
+the choice among the allowed moves, and when, is made here. The rows then go
+in through PostgreSQL COPY (or a plain INSERT on other databases), the one
+place where a case's `state` column is written without a service: no audit
+events and no screenings are written, since the caseload is for the
+statistics, which read neither; its milestones are recorded at the end by
+`milestones.backfill()`, as for a mechanism that predates them.
 """
 
 from __future__ import annotations
@@ -34,18 +39,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
+from django_fsm import TransitionNotAllowed
 
 from nrm.choices import CHILD_AGE_GROUPS, OrganisationKind
 from nrm.models import CountryProfile, Organisation, User
 from nrm.selectors import active_profile
+from referral import policy
 from referral.deadlines import add_working_days, end_of_day
 from referral.models import (
     Case,
     CaseExploitationForm,
-    CaseGroupObjectPermission,
     CaseState,
     CloseReason,
     Deadline,
@@ -59,7 +64,7 @@ from referral.models import (
 )
 from referral.statistics import milestones
 
-__all__ = ["GENERATOR_USERNAME", "Summary", "generate"]
+__all__ = ["GENERATOR_USERNAME", "DisallowedPath", "Journey", "Summary", "generate"]
 
 GENERATOR_USERNAME = "synthetic-caseload"
 S = CaseState
@@ -239,7 +244,7 @@ class _Directory:
     authorities: list[Organisation]
     user: User
     profile: CountryProfile
-    view_permission_id: int
+    grants: policy.BulkGrants
 
 
 def _directory() -> _Directory:
@@ -260,15 +265,12 @@ def _directory() -> _Directory:
     if _created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    permission = Permission.objects.get(
-        codename="view_case", content_type__app_label="referral"
-    )
     counts: dict[str, int] = {}
     for o in registering:
         counts[o.kind] = counts.get(o.kind, 0) + 1
     weights = [REGISTERING_KINDS[o.kind] / counts[o.kind] for o in registering]
     return _Directory(
-        registering, weights, authorities, user, active_profile(), permission.pk
+        registering, weights, authorities, user, active_profile(), policy.bulk_grants()
     )
 
 
@@ -284,6 +286,70 @@ def _fast_bulk_load() -> None:
         row = cursor.fetchone()
         if row and row[0]:
             cursor.execute("SET LOCAL session_replication_role TO replica")
+
+
+class DisallowedPath(ValueError):
+    """The simulation asked for a move the declared graph does not allow."""
+
+
+def _written(model: type[models.Model]) -> tuple[str, ...]:
+    """The columns a model's transitions write: its state, and what each
+    `@transition` declares as `custom={"writes": ...}` (what the services
+    save, too)."""
+    field = model._meta.get_field("state")
+    names = {field.name}
+    for declared in field.get_all_transitions(model):
+        names.update(declared.custom.get("writes", ()))
+    return tuple(sorted(model._meta.get_field(name).attname for name in names))
+
+
+class Journey:
+    """One case or referral walked through the declared graph, in memory.
+
+    Every move fires the model's own `@transition` method on an unsaved
+    instance: django-fsm refuses a move the graph does not allow from the
+    current state (`DisallowedPath`), checks a computed target against the
+    declared ones, and the transition writes its own fields. Nothing is
+    saved; `columns()` are the values the bulk insert writes for them."""
+
+    _templates: dict[type[models.Model], dict[str, Any]] = {}
+    _columns: dict[type[models.Model], tuple[str, ...]] = {}
+
+    def __init__(self, model: type[models.Model], **values: Any):
+        template = self._templates.get(model)
+        if template is None:
+            # Model.__init__ would cost as much as the whole journey: build
+            # the instance from a copy of one default instance's values.
+            template = {k: v for k, v in vars(model()).items() if k != "_state"}
+            self._templates[model] = template
+            self._columns[model] = _written(model)
+        subject = model.__new__(model)
+        subject.__dict__.update(template)
+        subject._state = models.base.ModelState()
+        subject.__dict__.update(values)
+        self.subject = subject
+        self.model = model
+
+    @property
+    def state(self) -> str:
+        return self.subject.__dict__["state"]
+
+    def fire(self, transition: str, **arguments: Any) -> str:
+        """Fire one declared transition; the new state."""
+        method = getattr(self.subject, transition, None)
+        if not hasattr(method, "_django_fsm"):
+            raise DisallowedPath(f"{self.model.__name__} declares no {transition!r}")
+        try:
+            method(**arguments)
+        except TransitionNotAllowed as exc:
+            raise DisallowedPath(
+                f"{self.model.__name__}.{transition} is not allowed from {self.state!r}"
+            ) from exc
+        return self.state
+
+    def columns(self) -> dict[str, Any]:
+        values = self.subject.__dict__
+        return {name: values[name] for name in self._columns[self.model]}
 
 
 class _Simulator:
@@ -310,11 +376,16 @@ class _Simulator:
         self.referrals = _Rows(Referral)
         self.decisions = _Rows(Decision)
         self.deadlines = _Rows(Deadline)
-        self.grants = _Rows(CaseGroupObjectPermission)
+        self.grants = _Rows(directory.grants.model)
         self.summary = Summary()
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
+
+    def recovery_end(self, decided_at: datetime) -> date:
+        return self.local_date(decided_at) + timedelta(
+            days=self.d.profile.recovery_period_days
+        )
 
     def due(self, sent: datetime, working_days: int) -> datetime:
         """add_working_days, once per local day and number of days."""
@@ -338,6 +409,9 @@ class _Simulator:
             for rows in (self.persons, self.cases, self.forms, self.referrals,
                          self.decisions, self.deadlines, self.grants):  # fmt: skip
                 rows.flush()
+
+    def grant(self, case_id: uuid.UUID, organisation: Organisation) -> None:
+        self.grants.add(**self.d.grants.row(case_id, organisation))
 
     def deadline(self, case_id, referral_id, kind, organisation, due_at, *,
                  met_at=None, cancelled_at=None) -> None:  # fmt: skip
@@ -363,42 +437,32 @@ class _Simulator:
             citizenship=self.citizenship(), is_child=is_child,
             registered_at=registered_at,
         )  # fmt: skip
-        c: dict[str, Any] = {
-            "state": S.REGISTERED, "state_changed_at": registered_at,
-            "first_screened_at": None, "referred_at": None,
-            "assessment_started_at": None, "rg_decided_at": None,
-            "recovery_ends_on": None, "cg_decided_at": None,
-            "latest_outcome": "",
-        }  # fmt: skip
-
-        def move(state: str, at: datetime) -> None:
-            c["state"], c["state_changed_at"] = state, at
+        # Registered (the state field's default), then only declared moves.
+        case = Journey(Case, id=case_id, state_changed_at=registered_at)
 
         forms = {self.form()}
         if rng.random() < 0.12:
             forms.add(self.form())
         for form in sorted(forms):
             self.forms.add(case_id=case_id, form=form)
-        self.grants.add(
-            permission_id=self.d.view_permission_id,
-            group_id=organisation.group_id, content_object_id=case_id,
-        )  # fmt: skip
+        self.grant(case_id, organisation)  # as case_register does
         last = registered_at
 
         # Screening: most people are screened within days.
         at = self.later(registered_at, 3)
         if rng.random() < 0.92 and at < now:
             calls = rng.random() < (0.85 if is_child else 0.55)
-            c["first_screened_at"] = at
-            c["latest_outcome"] = "strong" if calls else "none"
-            move(S.REFERRAL_PENDING if calls else S.SCREENED, at)
+            case.fire(
+                "record_screening", at=at, outcome="presumed" if calls else "none",
+                calls_for_referral=calls,
+            )  # fmt: skip
             last = at
 
         # Identification referrals: a declined or expired one is sometimes
         # followed by another.
-        accepted = None
+        accepted = rg = None
         for attempt in range(2):
-            if c["state"] != S.REFERRAL_PENDING:
+            if case.state != S.REFERRAL_PENDING:
                 break
             sent = self.later(last, 4 if attempt == 0 else 10)
             if sent >= now or (attempt and rng.random() < 0.3):
@@ -416,18 +480,21 @@ class _Simulator:
                 answered = answer_due + timedelta(hours=rng.uniform(1, 48))
             if answered >= now:
                 outcome, answered = ReferralState.SENT, None
-            c["referred_at"] = c["referred_at"] or sent
-            move(S.REFERRED, sent)
+            case.fire("send_identification_referral", at=sent)
+            referral = Journey(Referral, id=referral_id)
+            if outcome == ReferralState.ACCEPTED:
+                referral.fire("accept", at=answered, by=self.d.user)
+            elif outcome == ReferralState.DECLINED:
+                referral.fire("decline", at=answered, reason=self.decline(),
+                              by=self.d.user)  # fmt: skip
+            elif outcome == ReferralState.EXPIRED:
+                referral.fire("expire", at=answered)
             self.referrals.add(
                 id=referral_id, case_id=case_id, from_organisation_id=organisation.pk,
                 to_organisation_id=authority.pk, purpose="identification",
-                urgency="urgent" if is_child else "routine", state=outcome,
-                sent_at=sent, sent_by_id=self.d.user.pk, answer_due_at=answer_due,
-                answered_at=answered if outcome != ReferralState.EXPIRED else None,
-                answered_by_id=(self.d.user.pk if outcome in (
-                    ReferralState.ACCEPTED, ReferralState.DECLINED) else None),
-                decline_reason=(self.decline() if outcome == ReferralState.DECLINED
-                                else ""),
+                urgency="urgent" if is_child else "routine", sent_at=sent,
+                sent_by_id=self.d.user.pk, answer_due_at=answer_due,
+                **referral.columns(),
             )  # fmt: skip
             self.summary.referrals += 1
             answer_met = answered if outcome in (
@@ -439,7 +506,7 @@ class _Simulator:
                 answer_due, met_at=answer_met,
                 cancelled_at=answered if outcome == ReferralState.EXPIRED else None,
             )  # fmt: skip
-            c["_rg"] = (referral_id, rg_due)
+            rg = (referral_id, rg_due)
             if outcome == ReferralState.SENT:
                 self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
                               authority, rg_due)  # fmt: skip
@@ -448,16 +515,12 @@ class _Simulator:
             if lapsed is not None:
                 self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
                               authority, rg_due, cancelled_at=lapsed)  # fmt: skip
-                move(S.REFERRAL_PENDING, lapsed)
+                case.fire("identification_referral_lapsed", at=lapsed)
                 last = lapsed
                 continue
             accepted = referral_id
-            c["assessment_started_at"] = answered
-            move(S.ASSESSMENT, answered)
-            self.grants.add(
-                permission_id=self.d.view_permission_id,
-                group_id=authority.group_id, content_object_id=case_id,
-            )  # fmt: skip
+            case.fire("accept_identification_referral", at=answered)
+            self.grant(case_id, authority)  # as referral_accept does
             last = answered
             break
 
@@ -472,8 +535,8 @@ class _Simulator:
             self.summary.decisions += 1
             return decision_id
 
-        if c["state"] == S.ASSESSMENT:
-            referral_id, rg_due = c["_rg"]
+        if case.state == S.ASSESSMENT:
+            referral_id, rg_due = rg
             # Mostly within the profile's working days, with a late tail.
             at = self.later(last, 4 if rng.random() < 0.8 else 15, minimum_hours=4)
             if at >= now:
@@ -483,78 +546,72 @@ class _Simulator:
                 self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
                               authority, rg_due, met_at=at)  # fmt: skip
                 positive = rng.random() < 0.75
-                rg = decide(DecisionKind.REASONABLE_GROUNDS, positive, at)
-                c["rg_decided_at"] = at
+                rg_decision = decide(DecisionKind.REASONABLE_GROUNDS, positive, at)
+                case.fire(
+                    "decide_reasonable_grounds", at=at, positive=positive,
+                    recovery_ends_on=self.recovery_end(at) if positive else None,
+                )  # fmt: skip
                 last = at
-                if positive:
-                    self._presumed(c, at, case_id, referral_id, authority, decide, move)
-                    last = c["state_changed_at"]
-                else:
-                    move(S.NOT_IDENTIFIED, at)
+                recon = None
+                if not positive:
                     recon = self.later(at, 25)
                     if rng.random() < 0.12 and recon < now:
-                        decide(DecisionKind.RECONSIDERATION, True, recon, rg)
-                        c["rg_decided_at"] = recon
-                        last = recon
-                        self._presumed(c, recon, case_id, referral_id, authority,
-                                       decide, move)  # fmt: skip
-                        last = c["state_changed_at"]
+                        decide(DecisionKind.RECONSIDERATION, True, recon, rg_decision)
+                        case.fire(
+                            "reconsider", at=recon, positive=True,
+                            of_kind=DecisionKind.REASONABLE_GROUNDS,
+                            recovery_ends_on=self.recovery_end(recon),
+                        )  # fmt: skip
+                if case.state == S.PRESUMED_VICTIM:
+                    self._conclusive(case, referral_id, authority, decide)
+                    last = case.subject.state_changed_at
 
         # What happens next: transfer, suspension, closure, or nothing yet.
         roll = rng.random()
         after = self.later(last, 30)
-        extra: dict[str, Any] = {}
         if after < now:
-            state = c["state"]
+            state = case.state
             if roll < 0.03 and state in (S.REGISTERED, S.SCREENED, S.REFERRAL_PENDING,
                                          S.PRESUMED_VICTIM):  # fmt: skip
-                extra = {"transferred_at": after, "transfer_country": "XC"}
-                move(S.TRANSFERRED, after)
+                case.fire("transfer", at=after, country="XC")
             elif roll < 0.05 and state in (S.REFERRAL_PENDING, S.PRESUMED_VICTIM):
-                extra = {"suspended_at": after, "state_before_suspension": state}
-                move(S.SUSPENDED, after)
+                case.fire("suspend", at=after)
             elif state == S.NOT_IDENTIFIED and roll < 0.5:
-                extra = {"closed_at": after, "close_reason": CloseReason.NOT_IDENTIFIED}
-                move(S.CLOSED, after)
+                case.fire("close", at=after, reason=CloseReason.NOT_IDENTIFIED)
             elif state == S.SCREENED and roll < 0.4:
-                extra = {"closed_at": after, "close_reason": CloseReason.NO_INDICATORS}
-                move(S.CLOSED, after)
+                case.fire("close", at=after, reason=CloseReason.NO_INDICATORS)
             elif state == S.RECOGNISED and roll < 0.25:
-                extra = {"closed_at": after,
-                         "close_reason": CloseReason.DURABLE_SOLUTION}  # fmt: skip
-                move(S.CLOSED, after)
-        c.pop("_rg", None)
+                case.fire("close", at=after, reason=CloseReason.DURABLE_SOLUTION)
         self.cases.add(
-            id=case_id, person_id=person_id, organisation_id=organisation.pk,
+            person_id=person_id, organisation_id=organisation.pk,
             region=organisation.region, reception_stage=self.stage(),
             language=rng.choice(LANGUAGES), asylum_status=self.asylum(),
             registered_at=registered_at, registered_by_id=self.d.user.pk,
-            **c, **extra,
+            id=case_id, **case.columns(),
         )  # fmt: skip
         self.summary.cases += 1
-        self.summary.states[c["state"]] = self.summary.states.get(c["state"], 0) + 1
+        self.summary.states[case.state] = self.summary.states.get(case.state, 0) + 1
 
-    def _presumed(self, c, at, case_id, referral_id, authority, decide, move) -> None:
+    def _conclusive(self, case: Journey, referral_id, authority, decide) -> None:
+        """From presumed victim: the recovery period, then (mostly) the
+        conclusive decision, and now and then a positive reconsideration."""
         rng, now = self.rng, self.now
-        recovery_ends_on = self.local_date(at) + timedelta(
-            days=self.d.profile.recovery_period_days
-        )
-        c["recovery_ends_on"] = recovery_ends_on
-        move(S.PRESUMED_VICTIM, at)
-        due = end_of_day(recovery_ends_on)
+        due = end_of_day(case.subject.recovery_ends_on)
+        case_id = case.subject.id
         cg_at = due + timedelta(hours=rng.uniform(1, 24 * 60))
         if rng.random() < 0.9 and cg_at < now:
             self.deadline(case_id, referral_id, DeadlineKind.RECOVERY_PERIOD_END,
                           authority, due, met_at=cg_at)  # fmt: skip
             positive = rng.random() < 0.85
             cg = decide(DecisionKind.CONCLUSIVE_GROUNDS, positive, cg_at)
-            c["cg_decided_at"] = cg_at
-            move(S.RECOGNISED if positive else S.NOT_IDENTIFIED, cg_at)
+            case.fire("decide_conclusive_grounds", at=cg_at, positive=positive)
             recon = self.later(cg_at, 30)
             if not positive and rng.random() < 0.1 and recon < now:
                 decide(DecisionKind.RECONSIDERATION, True, recon, cg)
-                c["cg_decided_at"] = recon
-                move(S.RECOGNISED, recon)
+                case.fire(
+                    "reconsider", at=recon, positive=True,
+                    of_kind=DecisionKind.CONCLUSIVE_GROUNDS, recovery_ends_on=None,
+                )  # fmt: skip
         else:
             self.deadline(case_id, referral_id, DeadlineKind.RECOVERY_PERIOD_END,
                           authority, due)  # fmt: skip
