@@ -25,7 +25,7 @@ from referral.services.cases import (
     case_suspend,
     case_transfer,
 )
-from referral.services.consent import consent_record, consent_withdraw
+from referral.services.consent import consent_record, consent_withdraw, rights_inform
 from referral.services.referrals import (
     anonymous_notification_send,
     referral_accept,
@@ -35,11 +35,18 @@ from referral.services.referrals import (
     referral_send,
     referral_withdraw,
 )
-from referral.services.children import best_interests_record, guardian_appoint
+from referral.services.children import (
+    age_assessment_record,
+    best_interests_record,
+    child_views_record,
+    guardian_appoint,
+    majority_sweep,
+)
 from referral.services.decisions import (
     decision_conclusive_grounds,
     decision_reasonable_grounds,
     decision_reconsider,
+    reconsideration_request,
 )
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
@@ -47,6 +54,11 @@ from referral.services.persons import PERSON_FIELDS, person_erase, person_read
 # isort: on
 
 __all__ = [
+    "age_assessment_record",
+    "child_views_record",
+    "majority_sweep",
+    "reconsideration_request",
+    "rights_inform",
     "PERSON_FIELDS",
     "Registration",
     "ScreeningResult",
