@@ -301,10 +301,15 @@ def require_age_assessor(user: User, capability: str, case: Case) -> Membership:
 
 def assisting_organisation_ids(case: Case) -> set[UUID]:
     """The organisations assisting the person: the registering one, and each
-    that accepted a referral for them (accepted or completed)."""
-    accepted = Referral.objects.filter(
-        case=case, state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED]
-    ).values_list("to_organisation_id", flat=True)
+    that accepted a referral for them (accepted or completed) other than the
+    identification referral, whose recipient decides rather than assists."""
+    accepted = (
+        Referral.objects.filter(
+            case=case, state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED]
+        )
+        .exclude(purpose=ServiceKind.IDENTIFICATION)
+        .values_list("to_organisation_id", flat=True)
+    )
     return {case.organisation_id, *accepted}
 
 

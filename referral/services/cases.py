@@ -30,10 +30,10 @@ from referral.models import (
     Referral,
     SuspendReason,
 )
-from referral.services.children import missing_child_alert
 from referral.services.common import (
     close_deadlines,
     event,
+    missing_child_alert,
     organisation,
     refer_child_to_protection,
     send_referral,

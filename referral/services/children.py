@@ -1,6 +1,7 @@
 """What only a child's case has: the appointed guardian, the child's views,
-the best-interests assessment, the age assessment, the recorded age of
-majority passing and the alert when a child goes missing."""
+the best-interests assessment, the age assessment and the recorded age of
+majority passing. (The alert when a child goes missing is part of the
+suspend step: `common.missing_child_alert`.)"""
 
 from __future__ import annotations
 
@@ -284,25 +285,3 @@ def majority_sweep(*, now: datetime | None = None) -> int:
                 )  # fmt: skip
             raised += 1
     return raised
-
-
-def missing_child_alert(ctx: Context) -> None:
-    """A child suspended as missing: an urgent notification to the police
-    contact of the country profile (or, none named, to the registering
-    organisation) and an overdue clock on the search (CETS 197 arts. 10(4),
-    12; Directive 2011/36/EU art. 14; OSCE Uniform Guidelines 2019)."""
-    case, profile = ctx.case, active_profile()
-    police = profile.police_contact or case.organisation
-    deadline = Deadline.objects.create(
-        case=case, kind=DeadlineKind.MISSING_CHILD, organisation=case.organisation,
-        due_at=ctx.now + timedelta(hours=profile.missing_child_search_hours),
-    )  # fmt: skip
-    outbox.enqueue(
-        "child.missing", organisation=police, case_id=case.pk,
-        reference=case.reference, urgency="immediate_danger",
-        deadline_id=deadline.pk,
-    )  # fmt: skip
-    event(
-        Event.CHILD_MISSING, actor=ctx.actor, membership=ctx.membership, case=case,
-        obj=deadline, extra={"police": str(police.pk)},
-    )  # fmt: skip
