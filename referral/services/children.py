@@ -246,15 +246,21 @@ def majority_sweep(*, now: datetime | None = None) -> int:
     )
     for case_id in list(candidates):
         with transaction.atomic():
-            audit.lock_chain()
+            # The case row first, then the audit chain (audit.record), as the
+            # services lock them; a case a step holds now waits for the next
+            # sweep.
             case = (
-                Case.objects.select_for_update(of=("self",))
+                Case.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("person", "organisation")
-                .get(pk=case_id)
+                .filter(pk=case_id)
+                .first()
             )
-            if Deadline.objects.filter(
-                case=case, kind=DeadlineKind.MAJORITY_REVIEW
-            ).exists():
+            if (
+                case is None
+                or Deadline.objects.filter(
+                    case=case, kind=DeadlineKind.MAJORITY_REVIEW
+                ).exists()
+            ):
                 continue
             born = case.person.date_of_birth  # opened by the vault
             if born is None:
