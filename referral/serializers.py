@@ -550,7 +550,7 @@ class AgeAssessmentSerializer(serializers.Serializer):
     organisation = OrganisationRefSerializer(read_only=True)
 
 
-class ReconsiderationRequestSerializer(serializers.Serializer):
+class ReconsiderationRequestRecordSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     decision_id = serializers.UUIDField(read_only=True)
     by_person = serializers.BooleanField(read_only=True)

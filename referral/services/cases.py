@@ -158,10 +158,11 @@ def case_suspend(ctx: Context, *, reason: str) -> Case:
 )  # fmt: skip
 def case_resume(ctx: Context) -> Case:
     transit(ctx.case, "resume", actor=ctx.actor, membership=ctx.membership, at=ctx.now)
-    # Contact regained: a missing child's search clock is met.
-    close_deadlines(
-        case=ctx.case, kinds=[DeadlineKind.MISSING_CHILD], now=ctx.now, met=True
-    )
+    if ctx.case.person.is_child:
+        # Contact regained: a missing child's search clock is met.
+        close_deadlines(
+            case=ctx.case, kinds=[DeadlineKind.MISSING_CHILD], now=ctx.now, met=True
+        )
     return ctx.case
 
 

@@ -98,7 +98,7 @@ def decision_conclusive_grounds(
     capability=C.RECONSIDERATION_REQUEST, rule=policy.Rule.ASSISTING,
     guards=(requires_graph("reconsider"),),
     input=s.ReconsiderationRequestCreateSerializer,
-    output=s.ReconsiderationRequestSerializer,
+    output=s.ReconsiderationRequestRecordSerializer,
     event=Event.RECONSIDERATION_REQUESTED,
     notifications=("decision.reconsideration_requested",),
     help_text=_(
