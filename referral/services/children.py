@@ -185,6 +185,11 @@ def age_assessment_record(
         Event.AGE_ASSESSED, actor=ctx.actor, membership=ctx.membership,
         case=ctx.case, obj=record, reason_code=result, extra={"method": method},
     )  # fmt: skip
+    # The assessment answers any review the recorded age of majority raised.
+    Deadline.objects.filter(
+        case=ctx.case, kind=DeadlineKind.MAJORITY_REVIEW, met_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).update(met_at=ctx.now)  # fmt: skip
     if result == AgeAssessmentResult.ADULT:
         _end_presumption_of_minority(ctx, record)
     return record
@@ -213,10 +218,6 @@ def _end_presumption_of_minority(ctx: Context, record: AgeAssessment) -> None:
                 appointment_id=appointment.pk,
                 reason=GuardianshipEndReason.MAJORITY_CONFIRMED,
             )  # fmt: skip
-    Deadline.objects.filter(
-        case=case, kind=DeadlineKind.MAJORITY_REVIEW, met_at__isnull=True,
-        cancelled_at__isnull=True,
-    ).update(met_at=ctx.now)  # fmt: skip
 
 
 def _birthday(born: date, years: int) -> date:

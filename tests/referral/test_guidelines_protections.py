@@ -204,6 +204,14 @@ def test_a_birthday_passing_majority_raises_a_review_never_a_silent_change(mecha
     assert AuditEvent.objects.filter(
         action="child.majority_reached", case_id=case_id
     ).exists()
+    # The review is answered by an age assessment (here: still a child).
+    with time_machine.travel(PINNED + timedelta(days=21), tick=False):
+        step(mechanism.client("childworker"), case_id, "record-age-assessment",
+             {"method": "documents", "result": "child",
+              "assessed_on": timezone.localdate().isoformat()})  # fmt: skip
+    review.refresh_from_db()
+    assert review.met_at is not None
+    assert Case.objects.get(pk=case_id).person.is_child is True
 
 
 def test_best_interests_are_assessed_by_child_protection_or_guardianship_only(
@@ -287,6 +295,10 @@ def test_a_reconsideration_is_decided_by_the_second_authority_on_request(mechani
     assert refused["code"] == "not_assisting"
     step(caseworker, case_id, "request-reconsideration", {"by_person": True},
          expect=400)  # fmt: skip
+    # The shelter asks for the person, never on its own account.
+    refused = request_reconsideration(caseworker, case_id, by_person=False,
+                                      expect=403)  # fmt: skip
+    assert refused["code"] == "person_request_only"
 
     made = request_reconsideration(caseworker, case_id, by_person=True)
     assert made["by_person"] is True
