@@ -199,6 +199,12 @@ def _end_presumption_of_minority(ctx: Context, record: AgeAssessment) -> None:
     case = ctx.case
     persons.person_update(person_id=case.person_id, is_child=False, age_group="unknown")
     case.person.refresh_from_db(fields=["is_child", "age_group"])
+    event(
+        Event.PERSON_UPDATED, actor=ctx.actor, membership=ctx.membership,
+        case=case, obj=case.person,
+        reason_code=GuardianshipEndReason.MAJORITY_CONFIRMED,
+        extra={"fields": ["age_group", "is_child"], "age_assessment": str(record.pk)},
+    )  # fmt: skip
     for appointment in GuardianAppointment.objects.select_for_update().filter(
         case=case, ended_at__isnull=True
     ):

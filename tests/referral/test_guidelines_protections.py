@@ -157,6 +157,8 @@ def test_a_rebutted_presumption_of_minority_ends_the_guardianship(mechanism):
     assert appointment.end_reason == "majority_confirmed"
     ended = AuditEvent.objects.get(action="guardian.ended", case_id=case_id)
     assert ended.reason_code == "majority_confirmed"
+    updated = AuditEvent.objects.get(action="person.updated", case_id=case_id)
+    assert updated.reason_code == "majority_confirmed"
     assert _outbox("guardian.ended", mechanism.org["South Guardianship Authority"])
     assert guardian.get(f"/api/v1/cases/{case_id}/").status_code == 404
     # An adult is not assessed again as a child.
