@@ -6,6 +6,7 @@ well as the success. Synthetic data; the clock is pinned where dates matter."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
@@ -51,6 +52,13 @@ pytestmark = pytest.mark.django_db
 
 # A fixed clock for the tests that date things (a child's birthday).
 PINNED = datetime(2027, 2, 1, 10, 0, tzinfo=timezone.get_fixed_timezone(0))
+
+
+def _sweep() -> str:
+    """The scheduled sweep, as its timer runs it; returns what it printed."""
+    out = io.StringIO()
+    call_command("sweep_deadlines", stdout=out)
+    return out.getvalue()
 
 
 def _outbox(kind: str, organisation=None):
@@ -185,11 +193,12 @@ def test_a_birthday_passing_majority_raises_a_review_never_a_silent_change(mecha
     with time_machine.travel(PINNED, tick=False):
         # Born 2009-02-20: a presumed child until 2027-02-20.
         _, case_id = child_with_guardian(mechanism, date_of_birth="2009-02-20")
-        call_command("sweep_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert "0 case(s) past the recorded age of majority" in _sweep()
         assert not Deadline.objects.filter(kind="majority_review").exists()
     with time_machine.travel(PINNED + timedelta(days=20), tick=False):
-        call_command("sweep_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        call_command("sweep_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        assert "1 case(s) past the recorded age of majority" in _sweep()
+        # Raised once: a second sweep finds the review already open.
+        assert "0 case(s) past the recorded age of majority" in _sweep()
     review = Deadline.objects.get(case_id=case_id, kind="majority_review")
     assert review.organisation == mechanism.reception_centre
     assert _outbox("child.majority_reached", mechanism.reception_centre).count() == 1
@@ -243,7 +252,7 @@ def test_a_missing_child_alerts_the_police_contact_and_starts_an_overdue_clock(
     clock = Deadline.objects.get(case_id=case_id, kind="missing_child")
     assert clock.organisation == mechanism.reception_centre
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        call_command("sweep_deadlines", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        _sweep()
     clock.refresh_from_db()
     assert clock.overdue_notified_at is not None
     step(reception, case_id, "resume")
