@@ -241,7 +241,10 @@ def _decide(
     # Every decision reaches the registering organisation and each one
     # assisting the person under an accepted referral (CETS 197 art. 12;
     # OSCE Uniform Guidelines 2019), never the deciding authority itself.
-    for organisation in _assisting_organisations(case, exclude=membership.organisation):
+    # A second authority's decision also reaches the authority it reviewed.
+    told = _assisting_organisations(case, also=ctx.referral.to_organisation_id,
+                                    exclude=membership.organisation_id)  # fmt: skip
+    for organisation in told:
         outbox.enqueue(
             "decision.taken", organisation=organisation, decision_id=decision.pk,
             decision_kind=kind, outcome=outcome, case_id=case.pk,
@@ -249,6 +252,6 @@ def _decide(
     return decision
 
 
-def _assisting_organisations(case, *, exclude) -> list[Organisation]:
-    ids = policy.assisting_organisation_ids(case) - {exclude.pk}
+def _assisting_organisations(case, *, also, exclude) -> list[Organisation]:
+    ids = (policy.assisting_organisation_ids(case) | {also}) - {exclude}
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))

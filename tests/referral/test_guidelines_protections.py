@@ -324,6 +324,9 @@ def test_a_reconsideration_is_decided_by_the_second_authority_on_request(mechani
     assert state_of(case_id) == "presumed_victim"
     for organisation in (mechanism.reception_centre, mechanism.shelter):
         assert _outbox("decision.taken", organisation).count() == 2
+    # The authority whose decision was reviewed is told of the outcome; it
+    # was not told of its own decision.
+    assert _outbox("decision.taken", mechanism.authority).count() == 1
     assert Deadline.objects.get(case_id=case_id, kind="reconsideration").met_at
 
 
