@@ -535,6 +535,21 @@ def require_decision_maker(user: User, case: Case) -> tuple[Membership, Referral
     )
 
 
+def require_registering_membership(membership: Membership, case: Case) -> None:
+    """An organisation assisting the person asks for a reconsideration on the
+    person's request; only the registering organisation also asks on its own
+    account (OSCE Uniform Guidelines 2019, independent review)."""
+    if membership.organisation_id != case.organisation_id:
+        raise Forbidden(
+            _(
+                "An assisting organisation asks for a reconsideration on the "
+                "person's request; only the registering organisation asks on "
+                "its own."
+            ),
+            code="person_request_only",
+        )
+
+
 def reconsidering_authority_id(case: Case) -> UUID | None:
     """Who reconsiders: the second authority the country profile names, or
     (the default, none named) the authority that took the decision, through

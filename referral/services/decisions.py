@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nrm import outbox
 from nrm.audit import Event
-from nrm.errors import Forbidden, InvalidInput
+from nrm.errors import InvalidInput
 from nrm.models import Organisation
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile
@@ -123,15 +123,8 @@ def reconsideration_request(
             code="grounds_required",
             detail={"grounds": ["Required."]},
         )
-    if not by_person and ctx.membership.organisation_id != case.organisation_id:
-        raise Forbidden(
-            _(
-                "An assisting organisation asks for a reconsideration on the "
-                "person's request; only the registering organisation asks on "
-                "its own."
-            ),
-            code="person_request_only",
-        )
+    if not by_person:
+        policy.require_registering_membership(ctx.membership, case)
     decision = workflow.reconsiderable_decision(
         case, now=ctx.now, profile=active_profile()
     )
