@@ -73,6 +73,13 @@ class Event(models.TextChoices):
     ANONYMOUS_NOTIFICATION = "referral.anonymous_notification"
     DECISION_TAKEN = "decision.taken"
     DEADLINE_OVERDUE = "deadline.overdue"
+    RIGHTS_INFORMED = "rights.informed"
+    CHILD_VIEWS_RECORDED = "child.views_recorded"
+    AGE_ASSESSED = "age.assessed"
+    GUARDIANSHIP_ENDED = "guardian.ended"
+    MAJORITY_REACHED = "child.majority_reached"
+    CHILD_MISSING = "child.missing"
+    RECONSIDERATION_REQUESTED = "decision.reconsideration_requested"
     # Oversight
     AUDIT_EXPORTED = "audit.exported"
     STATISTICS_EXPORTED = "statistics.exported"

@@ -118,6 +118,36 @@ class CountryProfile(models.Model):
     age_of_majority = models.PositiveSmallIntegerField(
         default=18, validators=[MinValueValidator(14), MaxValueValidator(21)]
     )
+    # Choices the Uniform Guidelines leave to the state (docs/protections.md).
+    reconsideration_authority = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "A second authority that reconsiders negative decisions; empty: the "
+            "deciding authority, through another decision maker."
+        ),
+    )  # fmt: skip
+    police_contact = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The police organisation alerted when a child goes missing; empty: "
+            "the registering organisation is alerted and calls the police."
+        ),
+    )  # fmt: skip
+    missing_child_search_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("A missing child not found within this many hours is overdue."),
+    )
+    majority_review_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Days after a presumed child's recorded birthday of majority within "
+            "which the case is reviewed (never a silent change)."
+        ),
+    )
     statistics_threshold = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(2)],

@@ -29,7 +29,18 @@ class Notification(models.TextChoices):
         "Anonymous notification received",
     )
     DEADLINE_OVERDUE = "deadline.overdue", "A deadline is overdue"
-    DECISION_TAKEN = "decision.taken", "A decision was taken on a case you referred"
+    DECISION_TAKEN = "decision.taken", "A decision was taken on a case you assist"
+    GUARDIAN_APPOINTED = "guardian.appointed", "You were appointed guardian of a child"
+    GUARDIANSHIP_ENDED = "guardian.ended", "A guardianship ended"
+    MAJORITY_REACHED = (
+        "child.majority_reached",
+        "A presumed child's recorded age of majority passed: review the case",
+    )
+    CHILD_MISSING = "child.missing", "URGENT: a child in the mechanism is missing"
+    RECONSIDERATION_REQUESTED = (
+        "decision.reconsideration_requested",
+        "A reconsideration of a negative decision is requested",
+    )
 
 
 def enqueue(

@@ -43,6 +43,13 @@ class Capability(models.TextChoices):
         "best_interests.assess",
         _("Record a best-interests assessment"),
     )
+    RIGHTS_INFORM = "rights.inform", _("Record that the person was informed of rights")
+    CHILD_VIEWS_RECORD = "child.views", _("Record the child's views, as their guardian")
+    AGE_ASSESS = "age.assess", _("Record an age assessment")
+    RECONSIDERATION_REQUEST = (
+        "decision.request_reconsideration",
+        _("Request the reconsideration of a negative decision"),
+    )
     DEADLINES_VIEW = "deadlines.view", _("See deadlines and overdue work")
     AUDIT_READ = "audit.read", _("Read the organisation's audit trail")
     DUPLICATE_REVIEW = (
@@ -73,19 +80,22 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
     R.RECEPTION_OFFICER: frozenset({
         C.PERSON_REGISTER, C.PERSON_READ, C.CASE_VIEW, C.CASE_SCREEN,
         C.CONSENT_RECORD, C.REFERRAL_SEND, C.CASE_ASSIST, C.CASE_CLOSE,
+        C.RIGHTS_INFORM, C.RECONSIDERATION_REQUEST,
     }),
     R.CASE_WORKER: frozenset({
         C.PERSON_READ, C.CASE_VIEW, C.CASE_SCREEN, C.CONSENT_RECORD,
         C.REFERRAL_SEND, C.REFERRAL_ANSWER, C.REFERRAL_INBOX, C.CASE_ASSIST,
         C.CASE_CLOSE, C.GUARDIAN_APPOINT, C.BEST_INTERESTS_ASSESS,
-        C.DEADLINES_VIEW,
+        C.DEADLINES_VIEW, C.RIGHTS_INFORM, C.AGE_ASSESS,
+        C.RECONSIDERATION_REQUEST,
     }),
     R.DECISION_MAKER: frozenset({
         C.PERSON_READ, C.CASE_VIEW, C.REFERRAL_ANSWER, C.REFERRAL_INBOX,
-        C.DECISION_TAKE, C.DEADLINES_VIEW,
+        C.DECISION_TAKE, C.DEADLINES_VIEW, C.AGE_ASSESS,
     }),
     R.GUARDIAN: frozenset({
-        C.PERSON_READ, C.CASE_VIEW, C.CONSENT_RECORD,
+        C.PERSON_READ, C.CASE_VIEW, C.CONSENT_RECORD, C.RIGHTS_INFORM,
+        C.CHILD_VIEWS_RECORD,
     }),
     R.SUPERVISOR: frozenset({
         C.PERSON_READ, C.PERSON_ERASE, C.CASE_VIEW, C.REFERRAL_INBOX,

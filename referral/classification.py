@@ -130,7 +130,23 @@ CLASSIFICATION: dict[str, Entry] = {
     }),
     "referral.GuardianAppointment": Entry(PEOPLE, CASEWORK, {
         "id": Y, "case": Y, "guardian": Y, "appointed_at": C, "recorded_by": Y,
-        "ended_at": C,
+        "ended_at": C, "end_reason": C,
+    }),
+    "referral.ChildViews": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "views": S, "language": C, "interpreter_present": X,
+        "recorded_at": X, "recorded_by": Y,
+    }),
+    "referral.AgeAssessment": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "method": P, "result": P, "assessed_on": P,
+        "recorded_at": X, "recorded_by": Y, "organisation": C,
+    }),
+    "referral.RightsInformation": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "script": X, "language": C, "interpreter_present": X,
+        "informed_on": C, "informed_by": Y, "organisation": C, "recorded_at": X,
+    }),
+    "referral.ReconsiderationRequest": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "decision": Y, "by_person": P, "grounds": S,
+        "requested_at": C, "requested_by": Y, "organisation": C, "answered_by": Y,
     }),
     "referral.BestInterestsAssessment": Entry(PEOPLE, CASEWORK, {
         "id": Y, "case": Y, "recommendation": S, "summary": S,
@@ -183,6 +199,8 @@ CLASSIFICATION: dict[str, Entry] = {
         "id", "country", "name", "is_active", "rg_decision_working_days",
         "recovery_period_days", "referral_answer_working_days",
         "reconsideration_window_days", "age_of_majority", "statistics_threshold",
+        "reconsideration_authority", "police_contact", "missing_child_search_hours",
+        "majority_review_days",
         "k_anonymity", "l_diversity", "working_weekdays", "public_holidays",
         "retention_closed_case_days", "retention_refused_case_days",
         "retention_audit_days", "retention_outbox_days",

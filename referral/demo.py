@@ -74,6 +74,10 @@ def load_cases() -> int:
         )  # fmt: skip
 
     def identify(case):
+        services.rights_inform(
+            actor=reception, case_id=case.pk, script="rights_script_v1",
+            language="ru", interpreter_present=True,
+        )  # fmt: skip
         services.consent_record(
             actor=reception, case_id=case.pk, to_organisation_id=authority.pk,
             purpose="identification", given=True, language="ru", interpreter_used=True,

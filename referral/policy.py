@@ -28,7 +28,7 @@ from core.errors import Forbidden, InvalidInput, NotVisible
 from nrm.choices import OrganisationKind, ServiceKind
 from nrm.models import Membership, Organisation, User
 from nrm.roles import Capability, Role, role_may
-from nrm.selectors import active_memberships
+from nrm.selectors import active_memberships, active_profile
 from referral.models import (
     Case,
     CaseGroupObjectPermission,
@@ -249,23 +249,81 @@ CHILD_PROTECTION_KINDS = frozenset(
 
 
 def require_child_protection(user: User, capability: str, case: Case) -> Membership:
-    """Guardianship is decided by the child-protection or guardianship
-    authority holding the case, or by the registering organisation; not by
-    every organisation that accepted some referral for the child."""
-    membership = require(user, capability, case)
-    if (
-        membership.organisation.kind in CHILD_PROTECTION_KINDS
-        or membership.organisation_id == case.organisation_id
-    ):
-        return membership
-    for other in memberships_with(user, capability):
-        if other.organisation.kind in CHILD_PROTECTION_KINDS and may(
-            user, capability, case
+    """Guardianship and best-interests assessments are for the child-protection
+    or guardianship authority holding the case (CETS 197 art. 10(4); Directive
+    2011/36/EU arts. 13-16; OSCE Uniform Guidelines 2019, children): neither
+    the registering reception centre nor every organisation that accepted
+    some referral for the child. The membership that acts is one at such an
+    authority which itself holds the case, never a membership elsewhere
+    vouching for it."""
+    require(user, capability, case)
+    for membership in memberships_with(user, capability):
+        if (
+            membership.role != Role.GUARDIAN
+            and membership.organisation.kind in CHILD_PROTECTION_KINDS
+            and _has_grant(case, membership.organisation_id)
         ):
-            return other
+            return membership
     raise Forbidden(
         _("Only the child-protection or guardianship authority may do this."),
         code="child_protection_only",
+        detail={"capability": str(capability)},
+    )
+
+
+AGE_ASSESSOR_KINDS = frozenset(
+    {*CHILD_PROTECTION_KINDS, OrganisationKind.COMPETENT_AUTHORITY}
+)
+
+
+def require_age_assessor(user: User, capability: str, case: Case) -> Membership:
+    """An age assessment is recorded by the competent authority or by child
+    protection, holding the case (OSCE Uniform Guidelines 2019; Directive
+    2011/36/EU art. 13(2): the presumption of minority stands until then)."""
+    require(user, capability, case)
+    for membership in memberships_with(user, capability):
+        if (
+            membership.role != Role.GUARDIAN
+            and membership.organisation.kind in AGE_ASSESSOR_KINDS
+            and _has_grant(case, membership.organisation_id)
+        ):
+            return membership
+    raise Forbidden(
+        _(
+            "Only the competent authority or the child-protection authority "
+            "may record an age assessment."
+        ),
+        code="age_assessor_only",
+        detail={"capability": str(capability)},
+    )
+
+
+def assisting_organisation_ids(case: Case) -> set[UUID]:
+    """The organisations assisting the person: the registering one, and each
+    that accepted a referral for them (accepted or completed) other than the
+    identification referral, whose recipient decides rather than assists."""
+    accepted = (
+        Referral.objects.filter(
+            case=case, state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED]
+        )
+        .exclude(purpose=ServiceKind.IDENTIFICATION)
+        .values_list("to_organisation_id", flat=True)
+    )
+    return {case.organisation_id, *accepted}
+
+
+def require_assisting(user: User, capability: str, case: Case) -> Membership:
+    """A capable role at the registering organisation or at an organisation
+    assisting the person under an accepted referral: the person's request
+    reaches the mechanism through any of them (CETS 197 art. 12; OSCE
+    Uniform Guidelines 2019, independent review)."""
+    assisting = assisting_organisation_ids(case)
+    for membership in memberships_with(user, capability):
+        if membership.role != Role.GUARDIAN and membership.organisation_id in assisting:
+            return membership
+    raise Forbidden(
+        _("Only an organisation assisting the person may do this."),
+        code="not_assisting",
         detail={"capability": str(capability)},
     )
 
@@ -396,6 +454,9 @@ class Rule(models.TextChoices):
     REGISTERING = "registering", "a capable role at the registering organisation"
     CHILD_PROTECTION = "child_protection", "the child-protection authority"
     DECISION_MAKER = "decision_maker", "the authority that accepted identification"
+    AGE_ASSESSOR = "age_assessor", "the competent or child-protection authority"
+    ASSISTING = "assisting", "the registering or an assisting organisation"
+    RECONSIDERING = "reconsidering", "the authority that reconsiders decisions"
     # On a referral:
     RECIPIENT = "recipient", "a role that answers referrals, at the recipient"
     SENDER = "sender", "a role that sends referrals, at the sender"
@@ -425,6 +486,13 @@ def require_rule(
         return Access(require_child_protection(user, capability, case))
     if rule == Rule.DECISION_MAKER:
         membership, referral = require_decision_maker(user, case)
+        return Access(membership, referral)
+    if rule == Rule.AGE_ASSESSOR:
+        return Access(require_age_assessor(user, capability, case))
+    if rule == Rule.ASSISTING:
+        return Access(require_assisting(user, capability, case))
+    if rule == Rule.RECONSIDERING:
+        membership, referral = require_reconsidering_authority(user, case)
         return Access(membership, referral)
     raise ValueError(f"unknown access rule {rule!r}")
 
@@ -463,6 +531,50 @@ def require_decision_maker(user: User, case: Case) -> tuple[Membership, Referral
             "identification referral may decide."
         ),
         code="not_the_deciding_authority",
+    )
+
+
+def require_registering_membership(membership: Membership, case: Case) -> None:
+    """An organisation assisting the person asks for a reconsideration on the
+    person's request; only the registering organisation also asks on its own
+    account (OSCE Uniform Guidelines 2019, independent review)."""
+    if membership.organisation_id != case.organisation_id:
+        raise Forbidden(
+            _(
+                "An assisting organisation asks for a reconsideration on the "
+                "person's request; only the registering organisation asks on "
+                "its own."
+            ),
+            code="person_request_only",
+        )
+
+
+def reconsidering_authority_id(case: Case) -> UUID | None:
+    """Who reconsiders: the second authority the country profile names, or
+    (the default, none named) the authority that took the decision, through
+    another of its decision makers."""
+    second = active_profile().reconsideration_authority_id
+    if second is not None:
+        return second
+    referral = identification_referral(case)
+    return referral.to_organisation_id if referral is not None else None
+
+
+def require_reconsidering_authority(
+    user: User, case: Case
+) -> tuple[Membership, Referral]:
+    """A decision maker of the reconsidering authority (CETS 197 art. 10(2);
+    OSCE Uniform Guidelines 2019: an independent review). That they did not
+    take the decision under review is the workflow's check
+    (`workflow.require_other_decision_maker`)."""
+    referral = identification_referral(case)
+    authority = reconsidering_authority_id(case)
+    for membership in memberships_with(user, C.DECISION_TAKE):
+        if referral is not None and membership.organisation_id == authority:
+            return membership, referral
+    raise Forbidden(
+        _("Only a decision maker of the reconsidering authority may reconsider."),
+        code="not_the_reconsidering_authority",
     )
 
 

@@ -14,6 +14,8 @@ from nrm.audit import Event
 from nrm.choices import AgeGroup, ExploitationForm, OrganisationKind, ServiceKind, Sex
 from nrm.roles import Role
 from referral.models import (
+    AgeAssessmentMethod,
+    AgeAssessmentResult,
     AsylumStatus,
     BestInterestsRecommendation,
     CaseState,
@@ -24,6 +26,7 @@ from referral.models import (
     DeclineReason,
     ReceptionStage,
     ReferralState,
+    RightsScript,
     SuspendReason,
     Urgency,
 )
@@ -413,6 +416,54 @@ class BestInterestsSerializer(StrictSerializer):
     )  # fmt: skip
 
 
+class RightsInformationCreateSerializer(StrictSerializer):
+    script = serializers.ChoiceField(
+        choices=RightsScript.choices, label=_("Script or leaflet given")
+    )
+    language = LanguageCodeField(label=_("Language (ISO 639)"))
+    interpreter_present = serializers.BooleanField(
+        required=False, default=False, label=_("An interpreter was present")
+    )
+    informed_on = serializers.DateField(
+        required=False, allow_null=True, default=None, label=_("Date informed"),
+        help_text=_("Empty: today."),
+    )  # fmt: skip
+
+
+class ChildViewsCreateSerializer(StrictSerializer):
+    views = serializers.CharField(
+        max_length=20000, label=_("The child's views"), help_text=SEALED,
+        style={"textarea": True},
+    )  # fmt: skip
+    language = LanguageCodeField(label=_("Language (ISO 639)"))
+    interpreter_present = serializers.BooleanField(
+        required=False, default=False, label=_("An interpreter was present")
+    )
+
+
+class AgeAssessmentCreateSerializer(StrictSerializer):
+    method = serializers.ChoiceField(
+        choices=AgeAssessmentMethod.choices, label=_("Method")
+    )
+    result = serializers.ChoiceField(
+        choices=AgeAssessmentResult.choices, label=_("Result"),
+        help_text=_("When in doubt, the person is presumed a child."),
+    )  # fmt: skip
+    assessed_on = serializers.DateField(label=_("Date of the assessment"))
+
+
+class ReconsiderationRequestCreateSerializer(StrictSerializer):
+    by_person = serializers.BooleanField(
+        label=_("Who asks"),
+        style={"choices": ((True, _("The person, through us")),
+                           (False, _("The registering organisation")))},
+    )  # fmt: skip
+    grounds = serializers.CharField(
+        max_length=20000, label=_("Grounds"), help_text=SEALED,
+        style={"textarea": True},
+    )  # fmt: skip
+
+
 class AnonymousNotifySerializer(StrictSerializer):
     to_organisation_id = serializers.UUIDField(
         required=False, allow_null=True, default=None,
@@ -473,6 +524,38 @@ class BestInterestsAssessmentSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     recommendation = serializers.CharField(read_only=True)
     assessed_at = serializers.DateTimeField(read_only=True)
+
+
+class RightsInformationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    script = code(RightsScript.choices)
+    language = serializers.CharField(read_only=True)
+    interpreter_present = serializers.BooleanField(read_only=True)
+    informed_on = serializers.DateField(read_only=True)
+    informed_by_id = serializers.UUIDField(read_only=True)
+
+
+class ChildViewsSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    interpreter_present = serializers.BooleanField(read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+class AgeAssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    method = code(AgeAssessmentMethod.choices)
+    result = code(AgeAssessmentResult.choices)
+    assessed_on = serializers.DateField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+
+
+class ReconsiderationRequestRecordSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    decision_id = serializers.UUIDField(read_only=True)
+    by_person = serializers.BooleanField(read_only=True)
+    requested_at = serializers.DateTimeField(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
 
 
 class AuditEventSerializer(serializers.Serializer):

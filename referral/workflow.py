@@ -29,14 +29,24 @@ from referral.models import (
     Decision,
     DecisionKind,
     GuardianAppointment,
+    ReconsiderationRequest,
     Referral,
     ReferralState,
+    RightsInformation,
     SuspendReason,
 )
 
-# Purposes for which a child's data go without consent: child protection is
-# the state's duty (CETS 197 art. 10(4)); everything else is consent-bound.
-CONSENT_FREE_PURPOSES_FOR_CHILDREN = frozenset({ServiceKind.CHILD_PROTECTION})
+# Purposes for which a child's data go without consent: child protection and
+# the child's identification are the state's duty (CETS 197 arts. 10(1),
+# 10(3), 10(4); Directive 2011/36/EU arts. 13-16; OSCE Uniform Guidelines
+# 2019: a child's referral never waits for a guardian's consent); everything
+# else is consent-bound.
+CONSENT_FREE_PURPOSES_FOR_CHILDREN = frozenset(
+    {ServiceKind.CHILD_PROTECTION, ServiceKind.IDENTIFICATION}
+)
+# The step that informs the person of their rights, named by the refusal of
+# a consent recorded before it.
+RIGHTS_STEP = "inform-of-rights"
 
 
 def require_choice(value: str, choices, field: str) -> None:
@@ -145,6 +155,22 @@ def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None
             detail={"organisation": str(organisation_id), "purpose": purpose},
         )
     return consent
+
+
+def require_rights_information(case: Case) -> None:
+    """Consent is informed or it is not consent: the person is told of their
+    rights (and the record says by whom, how and in which language) before
+    any consent is recorded (CETS 197 arts. 12(1)(d), 15(1); Directive
+    2011/36/EU art. 11(6); OSCE Uniform Guidelines 2019)."""
+    if not RightsInformation.objects.filter(case=case).exists():
+        raise Conflict(
+            _(
+                "Record that the person was informed of their rights first "
+                "(step: inform-of-rights)."
+            ),
+            code="rights_information_required",
+            detail={"missing_step": RIGHTS_STEP},
+        )
 
 
 def require_consent_giver(case: Case, *, actor_role: str, actor_id) -> str:
@@ -256,6 +282,46 @@ def reconsiderable_decision(
             code="reconsideration_window_closed",
         )
     return decision
+
+
+def require_reconsideration_request(
+    case: Case, decision: Decision
+) -> ReconsiderationRequest:
+    """A reconsideration answers a request: the person's, made through an
+    organisation assisting them, or the registering organisation's (CETS 197
+    art. 10(2); OSCE Uniform Guidelines 2019, independent review)."""
+    request = (
+        ReconsiderationRequest.objects.select_for_update()
+        .filter(case=case, decision=decision, answered_by__isnull=True)
+        .first()
+    )
+    if request is None:
+        raise Conflict(
+            _("No reconsideration of this decision has been requested."),
+            code="reconsideration_not_requested",
+            detail={"missing_step": "request-reconsideration"},
+        )
+    return request
+
+
+def require_no_open_request(case: Case, decision: Decision) -> None:
+    if ReconsiderationRequest.objects.filter(
+        case=case, decision=decision, answered_by__isnull=True
+    ).exists():
+        raise Conflict(
+            _("A reconsideration of this decision is already requested."),
+            code="reconsideration_already_requested",
+        )
+
+
+def require_other_decision_maker(decision: Decision, actor_id) -> None:
+    """Nobody reconsiders their own decision (CETS 197 art. 10(2); OSCE
+    Uniform Guidelines 2019: an independent review)."""
+    if decision.decided_by_id == actor_id:
+        raise Forbidden(
+            _("Another decision maker must reconsider this decision."),
+            code="same_decision_maker",
+        )
 
 
 def reconsidered_kind(decision: Decision) -> str:

@@ -632,6 +632,11 @@ class Decision(models.Model):
         return f"decision {self.id}"
 
 
+class GuardianshipEndReason(models.TextChoices):
+    REPLACED = "replaced", _("Another guardian appointed")
+    MAJORITY_CONFIRMED = "majority_confirmed", _("Age assessment confirmed majority")
+
+
 class GuardianAppointment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
@@ -645,6 +650,9 @@ class GuardianAppointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(
+        max_length=32, choices=GuardianshipEndReason.choices, blank=True
+    )
 
     class Meta:
         constraints = [
@@ -689,10 +697,137 @@ class BestInterestsAssessment(models.Model):
         return f"best-interests assessment {self.id}"
 
 
+class ChildViews(models.Model):
+    """The child's views, heard and recorded by their appointed guardian
+    (CETS 197 art. 10(4); Directive 2011/36/EU art. 14(2))."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    views = SealedField(subject="case.person")
+    language = models.CharField(max_length=16)
+    interpreter_present = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"child's views {self.id}"
+
+
+class AgeAssessmentMethod(models.TextChoices):
+    DOCUMENTS = "documents", _("Identity documents")
+    INTERVIEW = "interview", _("Interview by trained staff")
+    MULTIDISCIPLINARY = "multidisciplinary", _("Multidisciplinary assessment")
+    MEDICAL = "medical", _("Medical examination, least invasive")
+
+
+class AgeAssessmentResult(models.TextChoices):
+    """The benefit of the doubt stays with the person: only `adult` ends the
+    presumption of minority."""
+
+    CHILD = "child", _("A child")
+    UNDETERMINED = "undetermined", _("Undetermined: presumed a child")
+    ADULT = "adult", _("An adult: majority confirmed")
+
+
+class AgeAssessment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=32, choices=AgeAssessmentMethod.choices)
+    result = models.CharField(max_length=16, choices=AgeAssessmentResult.choices)
+    assessed_on = models.DateField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"age assessment {self.id}"
+
+
+class RightsScript(models.TextChoices):
+    """What the person was given: the spoken script shown on the step's page,
+    or a printed leaflet."""
+
+    SCRIPT = "rights_script_v1", _("The rights script (spoken)")
+    LEAFLET = "rights_leaflet_v1", _("The rights leaflet (printed)")
+    CHILD_LEAFLET = "child_rights_leaflet_v1", _("The child-friendly rights leaflet")
+
+
+class RightsInformation(models.Model):
+    """That the person was informed of their rights, before any consent
+    (CETS 197 arts. 12(1)(d), 15(1); Directive 2011/36/EU art. 11(6))."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    script = models.CharField(max_length=32, choices=RightsScript.choices)
+    language = models.CharField(max_length=16)
+    interpreter_present = models.BooleanField(default=False)
+    informed_on = models.DateField()
+    informed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"rights information {self.id}"
+
+
+class ReconsiderationRequest(models.Model):
+    """A request to reconsider a negative decision, made by the person through
+    an organisation assisting them, or by the registering organisation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(
+        "referral.Decision", on_delete=models.PROTECT, related_name="+"
+    )
+    by_person = models.BooleanField(
+        help_text=_("The person asked, through the requesting organisation.")
+    )
+    grounds = SealedField(subject="case.person")
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        "referral.Decision", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"reconsideration request {self.id}"
+
+
 class DeadlineKind(models.TextChoices):
     REFERRAL_ANSWER = "referral_answer", _("Referral answer")
     RG_DECISION = "rg_decision", _("Reasonable-grounds decision")
     RECOVERY_PERIOD_END = "recovery_period_end", _("Recovery period ends")
+    MISSING_CHILD = "missing_child", _("Missing child found")
+    MAJORITY_REVIEW = "majority_review", _("Review: recorded age of majority")
+    RECONSIDERATION = "reconsideration", _("Reconsideration decided")
 
 
 class Deadline(models.Model):

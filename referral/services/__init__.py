@@ -25,7 +25,7 @@ from referral.services.cases import (
     case_suspend,
     case_transfer,
 )
-from referral.services.consent import consent_record, consent_withdraw
+from referral.services.consent import consent_record, consent_withdraw, rights_inform
 from referral.services.referrals import (
     anonymous_notification_send,
     referral_accept,
@@ -35,11 +35,18 @@ from referral.services.referrals import (
     referral_send,
     referral_withdraw,
 )
-from referral.services.children import best_interests_record, guardian_appoint
+from referral.services.children import (
+    age_assessment_record,
+    best_interests_record,
+    child_views_record,
+    guardian_appoint,
+    majority_sweep,
+)
 from referral.services.decisions import (
     decision_conclusive_grounds,
     decision_reasonable_grounds,
     decision_reconsider,
+    reconsideration_request,
 )
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
@@ -50,6 +57,7 @@ __all__ = [
     "PERSON_FIELDS",
     "Registration",
     "ScreeningResult",
+    "age_assessment_record",
     "anonymous_notification_send",
     "audit_trail_read",
     "best_interests_record",
@@ -59,6 +67,7 @@ __all__ = [
     "case_resume",
     "case_suspend",
     "case_transfer",
+    "child_views_record",
     "consent_record",
     "consent_withdraw",
     "deadlines_sweep",
@@ -66,14 +75,17 @@ __all__ = [
     "decision_reasonable_grounds",
     "decision_reconsider",
     "guardian_appoint",
+    "majority_sweep",
     "person_erase",
     "person_read",
+    "reconsideration_request",
     "referral_accept",
     "referral_complete",
     "referral_decline",
     "referral_expire",
     "referral_send",
     "referral_withdraw",
+    "rights_inform",
     "screening_record",
     "subject_access_export",
 ]

@@ -33,6 +33,7 @@ from referral.models import (
 from referral.services.common import (
     close_deadlines,
     event,
+    missing_child_alert,
     organisation,
     refer_child_to_protection,
     send_referral,
@@ -136,7 +137,7 @@ def case_flag_for_referral(ctx: Context, *, reason_code: str) -> Case:
 @step(
     "suspend", label=_("Suspend: contact lost"), capability=C.CASE_ASSIST,
     fires=("suspend",), input=s.SuspendSerializer, event=Event.CASE_TRANSITION,
-    grave=True,
+    notifications=("child.missing",), grave=True,
     help_text=_("The case waits, and resumes where it was when contact is regained."),
 )  # fmt: skip
 def case_suspend(ctx: Context, *, reason: str) -> Case:
@@ -146,6 +147,8 @@ def case_suspend(ctx: Context, *, reason: str) -> Case:
         ctx.case, "suspend", actor=ctx.actor, membership=ctx.membership,
         reason_code=reason, at=ctx.now,
     )  # fmt: skip
+    if reason == SuspendReason.CHILD_MISSING:
+        missing_child_alert(ctx)
     return ctx.case
 
 
@@ -155,6 +158,11 @@ def case_suspend(ctx: Context, *, reason: str) -> Case:
 )  # fmt: skip
 def case_resume(ctx: Context) -> Case:
     transit(ctx.case, "resume", actor=ctx.actor, membership=ctx.membership, at=ctx.now)
+    if ctx.case.person.is_child:
+        # Contact regained: a missing child's search clock is met.
+        close_deadlines(
+            case=ctx.case, kinds=[DeadlineKind.MISSING_CHILD], now=ctx.now, met=True
+        )
     return ctx.case
 
 

@@ -5,7 +5,7 @@ case's end). Not services themselves."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db import models
@@ -257,3 +257,25 @@ def withdraw_open_referrals(
             "referral.withdrawn", organisation=referral.to_organisation,
             referral_id=referral.pk,
         )  # fmt: skip
+
+
+def missing_child_alert(ctx) -> None:
+    """A child suspended as missing: an urgent notification to the police
+    contact of the country profile (or, none named, to the registering
+    organisation) and an overdue clock on the search (CETS 197 arts. 10(4),
+    12; Directive 2011/36/EU art. 14; OSCE Uniform Guidelines 2019)."""
+    case, profile = ctx.case, active_profile()
+    police = profile.police_contact or case.organisation
+    deadline = Deadline.objects.create(
+        case=case, kind=DeadlineKind.MISSING_CHILD, organisation=case.organisation,
+        due_at=ctx.now + timedelta(hours=profile.missing_child_search_hours),
+    )  # fmt: skip
+    outbox.enqueue(
+        "child.missing", organisation=police, case_id=case.pk,
+        reference=case.reference, urgency="immediate_danger",
+        deadline_id=deadline.pk,
+    )  # fmt: skip
+    event(
+        Event.CHILD_MISSING, actor=ctx.actor, membership=ctx.membership, case=case,
+        obj=deadline, extra={"police": str(police.pk)},
+    )  # fmt: skip

@@ -1,10 +1,13 @@
-"""Informed consent, per organisation and purpose, and its withdrawal."""
+"""Informing the person of their rights; informed consent, per organisation
+and purpose, and its withdrawal."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -16,14 +19,67 @@ from nrm.roles import Capability as C
 from nrm.roles import Role
 from referral import policy, workflow
 from referral import serializers as s
-from referral.models import Consent, Referral, ReferralState
+from referral.models import Consent, Referral, ReferralState, RightsInformation
 from referral.services.common import event, lapse_referral, organisation, revoke
 from referral.steps import Context, step
+
+# The rights script, shown on the step's page in the officer's language.
+RIGHTS_SCRIPT = _(
+    "Say to the person, in a language they understand: You may be a victim of "
+    "trafficking in human beings. You have the right to assistance, safe "
+    "accommodation, medical care, an interpreter and free legal advice, "
+    "whether or not you co-operate with the police. You have at least 30 days "
+    "to recover and decide, during which you will not be removed. Your data "
+    "are shared only with your consent, except to protect a child. You may "
+    "ask for any decision to be reconsidered."
+)
+
+
+@step(
+    "inform-of-rights", label=_("Inform of rights"), capability=C.RIGHTS_INFORM,
+    guards=(workflow.require_open,), input=s.RightsInformationCreateSerializer,
+    output=s.RightsInformationSerializer, event=Event.RIGHTS_INFORMED,
+    help_text=RIGHTS_SCRIPT,
+)  # fmt: skip
+def rights_inform(
+    ctx: Context,
+    *,
+    script: str,
+    language: str,
+    interpreter_present: bool = False,
+    informed_on: date | None = None,
+) -> RightsInformation:
+    """Record that the person was informed of their rights: which script or
+    leaflet, in which language, with or without an interpreter, when and by
+    whom (CETS 197 arts. 12(1)(d), 15(1); Directive 2011/36/EU art. 11(6);
+    OSCE Uniform Guidelines 2019). Consent needs it first."""
+    today = timezone.localdate(ctx.now)
+    if informed_on is not None and informed_on > today:
+        raise InvalidInput(
+            _("The date the person was informed cannot be in the future."),
+            code="informed_on_in_future",
+            detail={"informed_on": ["In the future."]},
+        )
+    record = RightsInformation(
+        case=ctx.case, script=script, language=language,
+        interpreter_present=interpreter_present, informed_on=informed_on or today,
+        informed_by=ctx.actor, organisation=ctx.membership.organisation,
+        recorded_at=ctx.now,
+    )  # fmt: skip
+    record.full_clean(exclude=["case", "informed_by", "organisation"])
+    record.save(force_insert=True)
+    event(
+        Event.RIGHTS_INFORMED, actor=ctx.actor, membership=ctx.membership,
+        case=ctx.case, obj=record, reason_code=script,
+        extra={"language": language, "interpreter_present": interpreter_present},
+    )  # fmt: skip
+    return record
 
 
 @step(
     "record-consent", label=_("Record consent"), capability=C.CONSENT_RECORD,
-    guards=(workflow.require_open,), input=s.ConsentCreateSerializer,
+    guards=(workflow.require_open, workflow.require_rights_information),
+    input=s.ConsentCreateSerializer,
     output=s.ConsentSerializer, event=Event.CONSENT_RECORDED,
     page="case-consent-new",
 )  # fmt: skip

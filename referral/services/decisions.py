@@ -13,14 +13,22 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import InvalidInput
 from nrm import outbox
 from nrm.audit import Event
+from nrm.models import Organisation
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile
 from referral import policy, workflow
 from referral import serializers as s
-from referral.deadlines import end_of_day
-from referral.models import CaseState, Deadline, DeadlineKind, Decision, DecisionKind
-from referral.services.common import close_deadlines, event, transit
-from referral.steps import Context, step
+from referral.deadlines import add_working_days, end_of_day
+from referral.models import (
+    CaseState,
+    Deadline,
+    DeadlineKind,
+    Decision,
+    DecisionKind,
+    ReconsiderationRequest,
+)
+from referral.services.common import close_deadlines, event, grant, transit
+from referral.steps import Context, requires_graph, step
 
 DECISION = {
     "capability": C.DECISION_TAKE,
@@ -30,6 +38,8 @@ DECISION = {
     "notifications": ("decision.taken",),
     "milestones": True,
 }
+# How long the reconsidering authority has, once asked (a deadline).
+RECONSIDERATION_WORKING_DAYS = 10
 
 
 def _recovery_end(ctx: Context, positive: bool) -> date | None:
@@ -84,21 +94,97 @@ def decision_conclusive_grounds(
 
 
 @step(
+    "request-reconsideration", label=_("Request a reconsideration"),
+    capability=C.RECONSIDERATION_REQUEST, rule=policy.Rule.ASSISTING,
+    guards=(requires_graph("reconsider"),),
+    input=s.ReconsiderationRequestCreateSerializer,
+    output=s.ReconsiderationRequestRecordSerializer,
+    event=Event.RECONSIDERATION_REQUESTED,
+    notifications=("decision.reconsideration_requested",),
+    help_text=_(
+        "The person's request, made through your organisation, or the "
+        "registering organisation's own; another decision maker decides."
+    ),
+)  # fmt: skip
+def reconsideration_request(
+    ctx: Context, *, by_person: bool, grounds: str
+) -> ReconsiderationRequest:
+    """A negative decision is reconsidered at the request of the person,
+    through any organisation assisting them under an accepted referral, or of
+    the registering organisation, within the profile's window; the
+    reconsidering authority (the profile's second authority, else the
+    deciding one) gains access to the case and a deadline (CETS 197 art.
+    10(2); OSCE Uniform Guidelines 2019, independent review; Directive
+    2011/36/EU art. 11)."""
+    case = ctx.case
+    if not grounds.strip():
+        raise InvalidInput(
+            _("A reconsideration request needs its grounds."),
+            code="grounds_required",
+            detail={"grounds": ["Required."]},
+        )
+    if not by_person:
+        policy.require_registering_membership(ctx.membership, case)
+    decision = workflow.reconsiderable_decision(
+        case, now=ctx.now, profile=active_profile()
+    )
+    workflow.require_no_open_request(case, decision)
+    request = ReconsiderationRequest(
+        case=case, decision=decision, by_person=by_person, requested_at=ctx.now,
+        requested_by=ctx.actor, organisation=ctx.membership.organisation,
+    )  # fmt: skip
+    request.grounds = grounds
+    request.save(force_insert=True)
+    event(
+        Event.RECONSIDERATION_REQUESTED, actor=ctx.actor, membership=ctx.membership,
+        case=case, obj=request, reason_code="person" if by_person else "registering",
+        extra={"decision": str(decision.pk)},
+    )  # fmt: skip
+    authority_id = policy.reconsidering_authority_id(case)
+    authority = Organisation.objects.filter(pk=authority_id).first()
+    if authority is not None:
+        grant(case, authority, actor=ctx.actor, membership=ctx.membership)
+        Deadline.objects.create(
+            case=case, kind=DeadlineKind.RECONSIDERATION, organisation=authority,
+            due_at=add_working_days(
+                ctx.now, RECONSIDERATION_WORKING_DAYS, active_profile()
+            ),
+        )  # fmt: skip
+        outbox.enqueue(
+            "decision.reconsideration_requested", organisation=authority,
+            case_id=case.pk, request_id=request.pk, decision_id=decision.pk,
+        )  # fmt: skip
+    return request
+
+
+@step(
     "reconsider", label=_("Reconsider a negative decision"), fires=("reconsider",),
-    input=s.ReconsiderationSerializer, **DECISION,
+    input=s.ReconsiderationSerializer,
+    **{**DECISION, "rule": policy.Rule.RECONSIDERING},
 )  # fmt: skip
 def decision_reconsider(ctx: Context, *, positive: bool, reasons: str) -> Decision:
-    """A negative decision reconsidered within the profile's window."""
+    """A negative decision reconsidered, on request, within the profile's
+    window, by a decision maker other than the one who took it: of the second
+    authority where the country profile names one (CETS 197 art. 10(2); OSCE
+    Uniform Guidelines 2019, independent review)."""
     _require_reasons(reasons)
     reconsiders = workflow.reconsiderable_decision(
         ctx.case, now=ctx.now, profile=active_profile()
     )
-    return _decide(
+    workflow.require_other_decision_maker(reconsiders, ctx.actor.pk)
+    request = workflow.require_reconsideration_request(ctx.case, reconsiders)
+    decision = _decide(
         ctx, DecisionKind.RECONSIDERATION, "reconsider", positive=positive,
         reasons=reasons, reconsiders=reconsiders,
         of_kind=workflow.reconsidered_kind(reconsiders),
         recovery_ends_on=_recovery_end(ctx, positive),
     )  # fmt: skip
+    request.answered_by = decision
+    request.save(update_fields=["answered_by"])
+    close_deadlines(
+        case=ctx.case, kinds=[DeadlineKind.RECONSIDERATION], now=ctx.now, met=True
+    )
+    return decision
 
 
 def _outcome(positive: bool) -> str:
@@ -145,8 +231,20 @@ def _decide(
             organisation=membership.organisation,
             due_at=end_of_day(case.recovery_ends_on),
         )  # fmt: skip
-    outbox.enqueue(
-        "decision.taken", organisation=case.organisation, decision_id=decision.pk,
-        decision_kind=kind, outcome=outcome,
-    )  # fmt: skip
+    # Every decision reaches the registering organisation and each one
+    # assisting the person under an accepted referral (CETS 197 art. 12;
+    # OSCE Uniform Guidelines 2019), never the deciding authority itself.
+    # A second authority's decision also reaches the authority it reviewed.
+    told = _assisting_organisations(case, also=ctx.referral.to_organisation_id,
+                                    exclude=membership.organisation_id)  # fmt: skip
+    for organisation in told:
+        outbox.enqueue(
+            "decision.taken", organisation=organisation, decision_id=decision.pk,
+            decision_kind=kind, outcome=outcome, case_id=case.pk,
+        )  # fmt: skip
     return decision
+
+
+def _assisting_organisations(case, *, also, exclude) -> list[Organisation]:
+    ids = (policy.assisting_organisation_ids(case) | {also}) - {exclude}
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))

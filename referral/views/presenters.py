@@ -40,6 +40,13 @@ EVENT_LABELS = {
     Event.ANONYMOUS_NOTIFICATION: _("Anonymous notification sent"),
     Event.DECISION_TAKEN: _("Decision taken"),
     Event.DEADLINE_OVERDUE: _("Deadline overdue"),
+    Event.RIGHTS_INFORMED: _("Informed of rights"),
+    Event.CHILD_VIEWS_RECORDED: _("Child's views recorded"),
+    Event.AGE_ASSESSED: _("Age assessment recorded"),
+    Event.GUARDIANSHIP_ENDED: _("Guardianship ended"),
+    Event.MAJORITY_REACHED: _("Recorded age of majority passed"),
+    Event.CHILD_MISSING: _("Missing child alert sent"),
+    Event.RECONSIDERATION_REQUESTED: _("Reconsideration requested"),
 }
 
 STATE_LABELS = dict(CaseState.choices)

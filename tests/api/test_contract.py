@@ -40,6 +40,10 @@ POSITIVE_MAY_BE_400 = {
     # services answer 400 for one that is not.
     "/api/v1/cases/{case_id}/transitions/record-consent/": "organisation directory",
     "/api/v1/cases/{case_id}/transitions/send-referral/": "organisation directory",
+    # A date the schema cannot bound: the person was informed today or
+    # before, never in the future (nor a child's age assessed).
+    "/api/v1/cases/{case_id}/transitions/inform-of-rights/": "date not in future",
+    "/api/v1/cases/{case_id}/transitions/record-age-assessment/": "date not in future",
 }
 
 

@@ -235,6 +235,9 @@ class World:
 
     @staticmethod
     def _consent(actor, case, organisation, purpose) -> Consent:
+        services.rights_inform(
+            actor=actor, case_id=case.pk, script="rights_script_v1", language="ru"
+        )
         return services.consent_record(
             actor=actor, case_id=case.pk, to_organisation_id=organisation.pk,
             purpose=purpose, given=True, language="ru",
@@ -305,6 +308,11 @@ ACTION_BODIES = {
     "decide-reasonable-grounds": {"positive": True, "reasons": "Synthetic."},
     "decide-conclusive-grounds": {"positive": True, "reasons": "Synthetic."},
     "reconsider": {"positive": True, "reasons": "Synthetic."},
+    "inform-of-rights": {"script": "rights_script_v1", "language": "ru"},
+    "record-child-views": {"views": "Synthetic views.", "language": "ru"},
+    "record-age-assessment": {"method": "interview", "result": "child",
+                              "assessed_on": "2020-01-01"},
+    "request-reconsideration": {"by_person": True, "grounds": "Synthetic."},
     "suspend": {"reason": "contact_lost"},
     "resume": {},
     "transfer": {"country": "XC"},
@@ -341,11 +349,21 @@ def expected(world, username, role, op, endpoint: Endpoint, action=None) -> str:
                 rule = "consent_giver"
             elif STEPS[action].rule != Rule.CASE:
                 rule = STEPS[action].rule
-        if rule == "decision_maker":
+        if rule in ("decision_maker", "reconsidering"):
             return ALLOW if username == "decider" else FORBID
         if rule == "child_protection":
+            # The child-protection or guardianship authority holding the
+            # case only: not the registering centre (its supervisor), not
+            # the shelter that accepted a referral.
             may = role_may(role, capability)
-            holders = {"reception", "supervisor", "childworker"}
+            return ALLOW if may and username == "childworker" else FORBID
+        if rule == "age_assessor":
+            may = role_may(role, capability)
+            holders = {"idworker", "decider", "childworker"}
+            return ALLOW if may and username in holders else FORBID
+        if rule == "assisting":
+            may = role_may(role, capability)
+            holders = {"reception", "supervisor", "caseworker", "childworker"}
             return ALLOW if may and username in holders else FORBID
         if rule == "registering":
             at_registering = username in {"reception", "supervisor"}

@@ -224,7 +224,8 @@ def test_no_kept_answer_of_a_whole_journey_holds_personal_data(mechanism):
     answer(client("idworker"), referral["id"], "accept")
     decide(client("decider"), case_id, "reasonable_grounds", True)
     step(reception, case_id, "suspend", {"reason": "contact_lost"})
-    assert IdempotencyKey.objects.count() == 7
+    # Seven writes, and the rights information that consent needs first.
+    assert IdempotencyKey.objects.count() == 8
     kept = " ".join(
         bytes(body).decode()
         for body in IdempotencyKey.objects.values_list("body", flat=True)

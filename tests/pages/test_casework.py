@@ -14,7 +14,13 @@ from django.utils import timezone
 from nrm.audit import Event
 from nrm.models import AuditEvent
 from referral.models import Case, Consent, Referral
-from tests.support.casework import consent, page_client, register, screen
+from tests.support.casework import (
+    consent,
+    inform_of_rights,
+    page_client,
+    register,
+    screen,
+)
 from tests.support.mechanism import presumed_adult_codes
 
 pytestmark = pytest.mark.django_db
@@ -146,8 +152,13 @@ def test_the_next_steps_are_the_users_own(mechanism):
     reception = mechanism.user["reception"]
     case = register(reception)
     body = page_client("reception").get(f"/cases/{case.pk}/").content.decode()
-    for name in ["screen", "flag-for-referral", "record-consent", "close"]:
+    for name in ["screen", "flag-for-referral", "inform-of-rights", "close"]:
         assert f'data-step="{name}"' in body
+    # Consent is offered once the person was informed of their rights.
+    assert 'data-step="record-consent"' not in body
+    inform_of_rights(reception, case)
+    body = page_client("reception").get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-step="record-consent"' in body
     supervisor = page_client("supervisor").get(f"/cases/{case.pk}/").content.decode()
     assert 'data-step="close"' in supervisor
     assert 'data-step="screen"' not in supervisor
@@ -209,6 +220,7 @@ def test_unknown_indicator_codes_are_refused_with_a_message(mechanism):
 def test_consent_is_recorded_per_organisation_and_purpose(mechanism):
     reception = mechanism.user["reception"]
     case = screen(reception, register(reception))
+    inform_of_rights(reception, case)
     client = page_client("reception")
     page = client.get(f"/cases/{case.pk}/consents/new/?purpose=identification")
     body = page.content.decode()

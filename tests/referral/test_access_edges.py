@@ -68,7 +68,7 @@ def test_a_guardians_withdrawal_cuts_off_the_recipient(mechanism):
     assert childworker.get(f"/api/v1/cases/{case_id}/").status_code == 200
 
 
-def test_only_child_protection_or_the_registering_centre_appoints_guardians(
+def test_only_child_protection_appoints_guardians(
     mechanism,
 ):
     reception, _, case_id = _child_with_guardian(mechanism)

@@ -16,6 +16,7 @@ from tests.support.journeys import (
     decide,
     refer,
     register,
+    request_reconsideration,
     screen,
     state_of,
     step,
@@ -116,9 +117,11 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     childworker = mechanism.client("childworker")
     answer(childworker, child_referral.pk, "accept")
 
-    # Consent-bound steps need a guardian first.
-    refused = refer(reception, case["id"], mechanism.authority, "identification",
-                    expect=409)  # fmt: skip
+    # The identification referral waits for neither a guardian nor consent.
+    refer(reception, case["id"], mechanism.authority, "identification")
+    assert state_of(case["id"]) == "referred"
+    # Other consent-bound referrals need the appointed guardian's consent.
+    refused = refer(reception, case["id"], mechanism.shelter, "shelter", expect=409)
     assert refused["code"] == "guardian_required"
     guardian_user = mechanism.user["guardian"]
     step(
@@ -129,15 +132,14 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     )
 
     # Staff cannot consent for the child; the appointed guardian does.
-    refused = consent(reception, case["id"], mechanism.authority, "identification",
+    refused = consent(reception, case["id"], mechanism.shelter, "shelter",
                       expect=403)  # fmt: skip
     assert refused["code"] == "guardian_consents"
     guardian = mechanism.client("guardian")
     seen = guardian.get(f"/api/v1/cases/{case['id']}/").json()
     assert seen["person"]["family_name"].startswith("Testfamily")
-    consent(guardian, case["id"], mechanism.authority, "identification")
-    refer(reception, case["id"], mechanism.authority, "identification")
-    assert state_of(case["id"]) == "referred"
+    consent(guardian, case["id"], mechanism.shelter, "shelter")
+    refer(reception, case["id"], mechanism.shelter, "shelter")
 
     # No closure (nor return) without a best-interests assessment.
     refused = step(reception, case["id"], "close", {"reason": "return"}, expect=409)
@@ -201,22 +203,24 @@ def test_declined_referral_is_rerouted(mechanism):
 
 
 def test_negative_decision_then_reconsideration(mechanism):
-    _, case_id = to_assessment(mechanism)
+    reception, case_id = to_assessment(mechanism)
     decider = mechanism.client("decider")
     decide(decider, case_id, "reasonable_grounds", False)
     assert state_of(case_id) == "not_identified"
-    decide(decider, case_id, "reconsideration", True)
+    request_reconsideration(reception, case_id)
+    decide(mechanism.client("second_decider"), case_id, "reconsideration", True)
     case = Case.objects.get(pk=case_id)
     assert case.state == "presumed_victim"
     assert case.recovery_ends_on is not None
 
 
 def test_reconsideration_window_closes(mechanism):
-    _, case_id = to_assessment(mechanism)
+    reception, case_id = to_assessment(mechanism)
     decider = mechanism.client("decider")
     decide(decider, case_id, "reasonable_grounds", False)
+    request_reconsideration(reception, case_id)
     with time_machine.travel(timezone.now() + timedelta(days=91)):
-        later = mechanism.client("decider")
+        later = mechanism.client("second_decider")
         refused = decide(later, case_id, "reconsideration", True, expect=409)
     assert refused["code"] == "reconsideration_window_closed"
 

@@ -18,6 +18,7 @@ from tests.support.journeys import (
     decide,
     refer,
     register,
+    request_reconsideration,
     step,
     to_assessment,
     to_referral_pending,
@@ -113,10 +114,12 @@ def test_the_reconsideration_window_runs_from_the_first_refusal(mechanism):
     decide(mechanism.client("decider"), case_id, "reasonable_grounds", False)
     start = timezone.now()
     with time_machine.travel(start + timedelta(days=80)):
-        decide(mechanism.client("decider"), case_id, "reconsideration", False)
+        request_reconsideration(mechanism.client("reception"), case_id)
+        decide(mechanism.client("second_decider"), case_id, "reconsideration", False)
     with time_machine.travel(start + timedelta(days=100)):
-        refused = decide(mechanism.client("decider"), case_id, "reconsideration",
-                         True, expect=409)  # fmt: skip
+        refused = request_reconsideration(
+            mechanism.client("reception"), case_id, expect=409
+        )
     assert refused["code"] == "reconsideration_window_closed"
 
 

@@ -54,7 +54,16 @@ def screen(user: User, case: Case, codes=None) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
+def inform_of_rights(user: User, case: Case):
+    return services.rights_inform(
+        actor=user, case_id=case.pk, script="rights_script_v1", language="ru",
+        interpreter_present=True,
+    )  # fmt: skip
+
+
 def consent(user: User, case: Case, organisation, purpose=ServiceKind.IDENTIFICATION):
+    """Consent, after informing the person of their rights."""
+    inform_of_rights(user, case)
     return services.consent_record(
         actor=user,
         case_id=case.pk,

@@ -6,7 +6,11 @@ answered with `{"case", "result"}`). Synthetic data only."""
 from __future__ import annotations
 
 from referral.models import Case
-from tests.support.mechanism import person_payload, presumed_adult_codes
+from tests.support.mechanism import (
+    child_payload,
+    person_payload,
+    presumed_adult_codes,
+)
 
 
 def register(client, payload) -> dict:
@@ -39,7 +43,17 @@ def record(body: dict) -> dict:
     return body.get("result", body)
 
 
+def inform_of_rights(client, case_id, expect=200, **overrides) -> dict:
+    """The rights information step, which consent needs first."""
+    body = {"script": "rights_script_v1", "language": "ru",
+            "interpreter_present": True, **overrides}  # fmt: skip
+    return record(step(client, case_id, "inform-of-rights", body, expect=expect))
+
+
 def consent(client, case_id, organisation, purpose, given=True, expect=200) -> dict:
+    """Consent, after informing the person of their rights (as a reception
+    officer, case worker or guardian does before asking)."""
+    inform_of_rights(client, case_id)
     return record(
         step(
             client, case_id, "record-consent",
@@ -83,6 +97,17 @@ def decide(client, case_id, kind, positive, expect=200, **extra) -> dict:
     )  # fmt: skip
 
 
+def request_reconsideration(client, case_id, by_person=True, expect=200) -> dict:
+    """The person's request (through an assisting organisation) or the
+    registering organisation's, which a reconsideration answers."""
+    return record(
+        step(
+            client, case_id, "request-reconsideration",
+            {"by_person": by_person, "grounds": "Synthetic grounds."}, expect=expect,
+        )
+    )  # fmt: skip
+
+
 def state_of(case_id) -> str:
     return Case.objects.get(pk=case_id).state
 
@@ -102,4 +127,33 @@ def to_assessment(mechanism) -> tuple[object, str]:
     referral = refer(reception, case_id, mechanism.authority, "identification")
     answer(mechanism.client("idworker"), referral["id"], "accept")
     assert state_of(case_id) == "assessment"
+    return reception, case_id
+
+
+def child_in_child_protection(mechanism, **overrides) -> tuple[object, str]:
+    """A child registered and screened by the North centre, taken in by
+    child protection (the automatic referral, accepted); no guardian yet."""
+    reception = mechanism.client("reception")
+    case = register(reception, {**child_payload(), **overrides})
+    result = screen(reception, case["id"], [])
+    childworker = mechanism.client("childworker")
+    answer(childworker, result["result"]["child_protection_referral"], "accept")
+    return reception, case["id"]
+
+
+def child_with_guardian(mechanism, **overrides) -> tuple[object, str]:
+    """As `child_in_child_protection`, with the demo guardian appointed."""
+    reception, case_id = child_in_child_protection(mechanism, **overrides)
+    step(mechanism.client("childworker"), case_id, "appoint-guardian",
+         {"guardian_id": str(mechanism.user["guardian"].pk)})  # fmt: skip
+    return reception, case_id
+
+
+def child_assisted_by_shelter(mechanism) -> tuple[object, str]:
+    """A child with a guardian, whose consent took them to the shelter NGO,
+    which accepted: its case worker holds the case."""
+    reception, case_id = child_with_guardian(mechanism)
+    consent(mechanism.client("guardian"), case_id, mechanism.shelter, "shelter")
+    referral = refer(reception, case_id, mechanism.shelter, "shelter")
+    answer(mechanism.client("caseworker"), referral["id"], "accept")
     return reception, case_id

@@ -47,6 +47,11 @@ class Mechanism:
         self.user["regional_worker"] = self.add_user(
             "regional_worker", Role.CASE_WORKER, self.second_authority
         )
+        # A second decision maker of the national authority: nobody
+        # reconsiders their own decision.
+        self.user["second_decider"] = self.add_user(
+            "second_decider", Role.DECISION_MAKER, self.authority
+        )
         self.user["south_reception"] = self.add_user(
             "south_reception",
             Role.RECEPTION_OFFICER,
