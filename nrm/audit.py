@@ -51,6 +51,7 @@ class Event(models.TextChoices):
     # Personal data
     PERSON_REGISTERED = "person.registered"
     PERSON_READ = "person.read"
+    PERSON_UPDATED = "person.updated"
     PERSON_ERASED = "person.erased"
     SUBJECT_ACCESS_EXPORTED = "person.subject_access_exported"
     DUPLICATE_CHECKED = "person.duplicate_checked"

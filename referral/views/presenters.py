@@ -23,6 +23,7 @@ EVENT_LABELS = {
     Event.ACCESS_REVOKED: _("Access revoked from an organisation"),
     Event.PERSON_REGISTERED: _("Person registered, case opened"),
     Event.PERSON_READ: _("Personal data opened"),
+    Event.PERSON_UPDATED: _("Personal data updated"),
     Event.PERSON_ERASED: _("Personal data erased"),
     Event.SUBJECT_ACCESS_EXPORTED: _("Subject access export"),
     Event.CASE_TRANSITION: _("State changed"),

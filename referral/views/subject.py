@@ -25,7 +25,7 @@ from referral.views.presenters import EVENT_LABELS
 C = Capability
 # What the trail on these pages shows: everything done with the personal data.
 PERSONAL_DATA_EVENTS = (
-    Event.PERSON_REGISTERED, Event.PERSON_READ, Event.PERSON_ERASED,
+    Event.PERSON_REGISTERED, Event.PERSON_READ, Event.PERSON_UPDATED, Event.PERSON_ERASED,
     Event.SUBJECT_ACCESS_EXPORTED,
 )  # fmt: skip
 

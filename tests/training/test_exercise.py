@@ -31,6 +31,10 @@ def _persona_cases(exercise):
 
 
 def _consent_and_refer(actor, case_id, agency, purpose):
+    services.rights_inform(
+        actor=actor, case_id=case_id, script="rights_script_v1", language="ru",
+        interpreter_present=True,
+    )  # fmt: skip
     services.consent_record(
         actor=actor, case_id=case_id, to_organisation_id=agency.organisation_id,
         purpose=purpose, given=True, language="ru", interpreter_used=True,
