@@ -29,6 +29,15 @@ class Notification(models.TextChoices):
     )
     DEADLINE_OVERDUE = "deadline.overdue", "A deadline is overdue"
     DECISION_TAKEN = "decision.taken", "A decision was taken on a case you referred"
+    # To the migration authority: the case number and the period's end only.
+    PROTECTION_NOTICE = (
+        "recovery.protection_notice",
+        "Recovery and reflection period: no removal until its end",
+    )
+    PROTECTION_ENDED = (
+        "recovery.protection_ended",
+        "Recovery and reflection period ended or cancelled",
+    )
 
 
 def enqueue(

@@ -35,6 +35,17 @@ from referral.models.person import (
     DataKey,
     Person,
 )
+from referral.models.protection import (
+    CaseReturn,
+    NonPunishmentNotice,
+    PersonRequest,
+    PersonRequestKind,
+    ResidencePermit,
+    ResidencePermitStatus,
+    ReturnKind,
+    RiskAssessment,
+    RiskLevel,
+)
 from referral.models.statistics import (
     Milestone,
     MilestoneKind,
@@ -71,6 +82,15 @@ __all__ = [
     "Screening",
     "SuspendReason",
     "Urgency",
+    "CaseReturn",
+    "NonPunishmentNotice",
+    "PersonRequest",
+    "PersonRequestKind",
+    "ResidencePermit",
+    "ResidencePermitStatus",
+    "ReturnKind",
+    "RiskAssessment",
+    "RiskLevel",
     "CITIZENSHIP_STATELESS",
     "CITIZENSHIP_UNKNOWN",
     "DataKey",

@@ -619,10 +619,12 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField()
-    at_person_request = models.BooleanField(
-        default=False,
-        help_text=_("A conclusive decision before the recovery period ends."),
-    )
+    # A decision the recovery period would hold back, taken because the
+    # person asked for it: the record of their request, never a flag.
+    person_request = models.ForeignKey(
+        "referral.PersonRequest", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     reasons = SealedField(subject="case.person")
 
     class Meta:
@@ -693,6 +695,7 @@ class DeadlineKind(models.TextChoices):
     REFERRAL_ANSWER = "referral_answer", _("Referral answer")
     RG_DECISION = "rg_decision", _("Reasonable-grounds decision")
     RECOVERY_PERIOD_END = "recovery_period_end", _("Recovery period ends")
+    REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", _("Reintegration follow-up")
 
 
 class Deadline(models.Model):

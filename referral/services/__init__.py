@@ -41,6 +41,13 @@ from referral.services.decisions import (
     decision_reasonable_grounds,
     decision_reconsider,
 )
+from referral.services.protection import (
+    non_punishment_notify,
+    person_request_record,
+    reintegration_follow_up,
+    residence_permit_record,
+    risk_assess,
+)
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
@@ -66,7 +73,9 @@ __all__ = [
     "decision_reasonable_grounds",
     "decision_reconsider",
     "guardian_appoint",
+    "non_punishment_notify",
     "person_erase",
+    "person_request_record",
     "person_read",
     "referral_accept",
     "referral_complete",
@@ -74,6 +83,9 @@ __all__ = [
     "referral_expire",
     "referral_send",
     "referral_withdraw",
+    "reintegration_follow_up",
+    "residence_permit_record",
+    "risk_assess",
     "screening_record",
     "subject_access_export",
 ]

@@ -30,7 +30,9 @@ def test_the_steps_of_todays_workflow_are_declared():
         "screen", "flag-for-referral", "record-consent", "send-referral",
         "notify-anonymously", "appoint-guardian", "record-best-interests",
         "decide-reasonable-grounds", "decide-conclusive-grounds", "reconsider",
-        "suspend", "resume", "transfer", "close",
+        "suspend", "resume", "transfer", "close", "record-person-request",
+        "notify-non-punishment", "assess-risk", "record-reintegration-follow-up",
+        "record-residence-permit",
     }  # fmt: skip
     assert set(REFERRAL_STEPS) == {
         "accept",
