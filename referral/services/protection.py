@@ -30,11 +30,6 @@ from referral.services.common import close_deadlines, event, organisation
 from referral.steps import Context, step
 
 
-def _require_text(value: str, *, field: str, code: str, message) -> None:
-    if not value.strip():
-        raise InvalidInput(message, code=code, detail={field: ["Required."]})
-
-
 @step(
     "record-person-request", label=_("Record a request of the person"),
     capability=C.CONSENT_RECORD, guards=(workflow.require_open,),
@@ -55,10 +50,12 @@ def person_request_record(
     when, in which language, whether an interpreter was present, and the
     request itself sealed."""
     workflow.require_choice(kind, PersonRequestKind, "kind")
-    _require_text(
-        text, field="text", code="request_text_required",
-        message=_("Record the request in the person's words."),
-    )  # fmt: skip
+    if not text.strip():
+        raise InvalidInput(
+            _("Record the request in the person's words."),
+            code="request_text_required",
+            detail={"text": ["Required."]},
+        )
     request = PersonRequest(
         case=ctx.case, kind=kind, language=language,
         interpreter_present=interpreter_present, recorded_at=ctx.now,
@@ -129,10 +126,12 @@ def risk_assess(
     2011/36/EU art. 11; OSCE Uniform Guidelines 2019, risk assessment)."""
     workflow.require_choice(retrafficking_risk, RiskLevel, "retrafficking_risk")
     workflow.require_choice(return_risk, RiskLevel, "return_risk")
-    _require_text(
-        reasons, field="reasons", code="risk_reasons_required",
-        message=_("A risk assessment needs its reasons."),
-    )  # fmt: skip
+    if not reasons.strip():
+        raise InvalidInput(
+            _("A risk assessment needs its reasons."),
+            code="risk_reasons_required",
+            detail={"reasons": ["Required."]},
+        )
     assessment = RiskAssessment(
         case=ctx.case, retrafficking_risk=retrafficking_risk, return_risk=return_risk,
         assessed_at=ctx.now, assessed_by=ctx.actor,
