@@ -95,9 +95,7 @@ def test_conclusive_decision_at_the_persons_request_during_recovery(mechanism):
     _, case_id = to_assessment(mechanism)
     decider = mechanism.client("decider")
     decide(decider, case_id, "reasonable_grounds", True)
-    request = person_request(
-        mechanism.client("idworker"), case_id, "early_decision"
-    )
+    request = person_request(mechanism.client("idworker"), case_id, "early_decision")
     decide(decider, case_id, "conclusive_grounds", True,
            person_request_id=request["id"])  # fmt: skip
     assert state_of(case_id) == "recognised"
