@@ -64,8 +64,9 @@ class NonPunishmentNotice(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        "referral.Case", on_delete=models.PROTECT, related_name="+"
-    )
+        "referral.Case", on_delete=models.PROTECT,
+        related_name="non_punishment_notices",
+    )  # fmt: skip
     notified_organisation = models.ForeignKey(
         "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
     )

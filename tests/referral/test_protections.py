@@ -542,3 +542,21 @@ def test_the_close_page_offers_the_persons_requests(mechanism):
     text = form.content.decode()
     assert f'value="{request["id"]}"' in text
     assert 'name="partner_organisation_id"' in text
+
+
+def test_the_subject_access_package_holds_the_protections_records(mechanism):
+    """The person's requests, the risk assessment and the return are their
+    data (GDPR art. 15): the package carries them, opened."""
+    reception, case_id = to_referral_pending(mechanism)
+    person_request(reception, case_id, "return")
+    assess_risk(reception, case_id)
+    close_for_return(reception, case_id, partner_name="Synthetic Partner 4242")
+    package = mechanism.client("supervisor").get(
+        f"/api/v1/cases/{case_id}/subject-access/"
+    )
+    assert package.status_code == 200
+    [case] = [c for c in package.json()["cases"] if c["id"] == case_id]
+    assert case["person_requests"][0]["text"].startswith("Synthetic request")
+    assert case["risk_assessments"][0]["return_risk"] == "medium"
+    assert case["return"]["partner_name"] == "Synthetic Partner 4242"
+    assert case["residence_permits"] == [] and case["non_punishment_notices"] == []
