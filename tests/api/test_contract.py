@@ -40,20 +40,11 @@ POSITIVE_MAY_BE_400 = {
     # services answer 400 for one that is not.
     "/api/v1/cases/{case_id}/transitions/record-consent/": "organisation directory",
     "/api/v1/cases/{case_id}/transitions/send-referral/": "organisation directory",
-    "/api/v1/cases/{case_id}/transitions/notify-non-punishment/": (
-        "organisation directory; a date not in the future"
-    ),
-    # A request of the person named in the body must be one of this case,
-    # of the kind the step needs (docs/protections.md).
+    # A request of the person named in the body must be one of this case, of
+    # the kind the step needs; a return names its kind and its partner, other
+    # reasons take neither (docs/protections.md).
     "/api/v1/cases/{case_id}/transitions/transfer/": "the person's requests",
-    "/api/v1/cases/{case_id}/transitions/decide-conclusive-grounds/": (
-        "the person's requests"
-    ),
-    # A return names its kind and partner; other reasons take neither.
     "/api/v1/cases/{case_id}/transitions/close/": "return details by reason",
-    "/api/v1/cases/{case_id}/transitions/record-residence-permit/": (
-        "a date not in the future"
-    ),
 }
 
 
