@@ -25,6 +25,7 @@ from referral.models import (
     Deadline,
     Decision,
     NonPunishmentNotice,
+    PersonRequest,
     ResidencePermit,
 )
 from referral.workflow import CLOSE_REASONS_BY_STATE
@@ -142,8 +143,6 @@ def test_a_recorded_request_of_the_person_is_sealed_and_audited(mechanism):
         )  # fmt: skip
     )
     assert "text" not in result
-    from referral.models import PersonRequest
-
     stored = PersonRequest.objects.get(pk=result["id"])
     assert stored.text == words
     assert stored.interpreter_present is False
@@ -518,9 +517,7 @@ def test_residence_permit_is_recorded_after_recognition(mechanism, pinned):
      "record-residence-permit"],
 )  # fmt: skip
 def test_the_new_steps_have_their_page(mechanism, name):
-    reception_user = mechanism.user["reception"]
-    reception, case_id = presumed_victim(mechanism)
-    del reception_user
+    _, case_id = presumed_victim(mechanism)
     if name == "record-residence-permit":
         with time_machine.travel(timezone.now() + timedelta(days=31)):
             decide(mechanism.client("decider"), case_id, "conclusive_grounds", True)
