@@ -81,6 +81,13 @@ class Event(models.TextChoices):
     MAJORITY_REACHED = "child.majority_reached"
     CHILD_MISSING = "child.missing"
     RECONSIDERATION_REQUESTED = "decision.reconsideration_requested"
+    PERSON_REQUEST_RECORDED = "person_request.recorded"
+    PROTECTION_NOTICE_SENT = "recovery.protection_notice_sent"
+    NON_PUNISHMENT_NOTIFIED = "non_punishment.notified"
+    RISK_ASSESSED = "risk.assessed"
+    RETURN_RECORDED = "return.recorded"
+    REINTEGRATION_FOLLOWED_UP = "return.reintegration_followed_up"
+    RESIDENCE_PERMIT_RECORDED = "residence_permit.recorded"
     # Oversight
     AUDIT_EXPORTED = "audit.exported"
     STATISTICS_EXPORTED = "statistics.exported"

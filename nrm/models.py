@@ -115,6 +115,24 @@ class CountryProfile(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("A negative decision may be reconsidered within this many days."),
     )
+    # Protections during and after the recovery period (docs/protections.md).
+    migration_authority = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Receives the protection notices of the recovery period (no removal "
+            "while it runs). Empty: every active police / border authority of "
+            "the directory."
+        ),
+    )  # fmt: skip
+    reintegration_follow_up_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "After a return, the registering organisation follows up the "
+            "person's reintegration within this many days."
+        ),
+    )
     age_of_majority = models.PositiveSmallIntegerField(
         default=18, validators=[MinValueValidator(14), MaxValueValidator(21)]
     )

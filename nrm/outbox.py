@@ -41,6 +41,15 @@ class Notification(models.TextChoices):
         "decision.reconsideration_requested",
         "A reconsideration of a negative decision is requested",
     )
+    # To the migration authority: the case number and the period's end only.
+    PROTECTION_NOTICE = (
+        "recovery.protection_notice",
+        "Recovery and reflection period: no removal until its end",
+    )
+    PROTECTION_ENDED = (
+        "recovery.protection_ended",
+        "Recovery and reflection period ended or cancelled",
+    )
 
 
 def enqueue(

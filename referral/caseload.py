@@ -530,7 +530,7 @@ class _Simulator:
                 id=decision_id, case_id=case_id, kind=kind, reconsiders_id=reconsiders,
                 positive=positive, referral_id=accepted, organisation_id=authority.pk,
                 decided_by_id=self.d.user.pk, decided_at=at,
-                at_person_request=False,
+                person_request_id=None,
             )  # fmt: skip
             self.summary.decisions += 1
             return decision_id

@@ -126,7 +126,28 @@ CLASSIFICATION: dict[str, Entry] = {
     "referral.Decision": Entry(PEOPLE, CASEWORK, {
         "id": Y, "case": Y, "kind": C, "reconsiders": Y, "positive": S,
         "referral": Y, "organisation": C, "decided_by": Y, "decided_at": C,
-        "at_person_request": P, "reasons": S,
+        "person_request": Y, "reasons": S,
+    }),
+    "referral.PersonRequest": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "kind": P, "language": C, "interpreter_present": X,
+        "text": P, "recorded_at": X, "recorded_by": Y, "organisation": X,
+    }),
+    "referral.NonPunishmentNotice": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "notified_organisation": X, "notified_on": S,
+        "recorded_at": X, "recorded_by": Y, "organisation": X,
+    }),
+    "referral.RiskAssessment": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "retrafficking_risk": S, "return_risk": S,
+        "reasons": S, "assessed_at": X, "assessed_by": Y, "organisation": X,
+    }),
+    "referral.CaseReturn": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "kind": S, "partner_organisation": X,
+        "partner_name": P, "person_request": Y, "recorded_at": X,
+        "recorded_by": Y,
+    }),
+    "referral.ResidencePermit": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "case": Y, "status": S, "status_on": P, "recorded_at": X,
+        "recorded_by": Y, "organisation": X,
     }),
     "referral.GuardianAppointment": Entry(PEOPLE, CASEWORK, {
         "id": Y, "case": Y, "guardian": Y, "appointed_at": C, "recorded_by": Y,
@@ -200,7 +221,7 @@ CLASSIFICATION: dict[str, Entry] = {
         "recovery_period_days", "referral_answer_working_days",
         "reconsideration_window_days", "age_of_majority", "statistics_threshold",
         "reconsideration_authority", "police_contact", "missing_child_search_hours",
-        "majority_review_days",
+        "majority_review_days", "migration_authority", "reintegration_follow_up_days",
         "k_anonymity", "l_diversity", "working_weekdays", "public_holidays",
         "retention_closed_case_days", "retention_refused_case_days",
         "retention_audit_days", "retention_outbox_days",

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django_fsm import RETURN_VALUE
 
-from referral.models import Case, Referral
+from referral.models import Case, CaseState, CloseReason, Referral
 from referral.steps import REFERRAL_STEPS, STEPS
+from referral.workflow import CLOSE_REASONS_BY_STATE
 
 
 def _edges(model) -> list[tuple[str, str, str]]:
@@ -60,6 +61,23 @@ def steps_table() -> str:
     return "\n".join(lines)
 
 
+def close_table() -> str:
+    """Which reasons close a case in which state, from the one table
+    (`referral.workflow.CLOSE_REASONS_BY_STATE`)."""
+    reasons = CloseReason.values
+    lines = [
+        "| state | " + " | ".join(f"`{r}`" for r in reasons) + " |",
+        "| --- |" + " --- |" * len(reasons),
+    ]
+    for state in CaseState.values:
+        if state == CaseState.CLOSED:
+            continue
+        allowed = CLOSE_REASONS_BY_STATE.get(state, frozenset())
+        marks = " | ".join("yes" if r in allowed else "" for r in reasons)
+        lines.append(f"| {state} | {marks} |")
+    return "\n".join(lines)
+
+
 def document() -> str:
     parts = [
         "# Workflow state machines",
@@ -89,6 +107,17 @@ def document() -> str:
         "a referral, `POST /api/v1/referrals/{referral_id}/{step}/`.",
         "",
         steps_table(),
+        "",
+        "## Closing",
+        "",
+        "The reasons that close a case in each state, from",
+        "`CLOSE_REASONS_BY_STATE` in `referral/workflow.py`; any other is",
+        "refused (409 `close_reason_unfit`), and a case in `assessment` is",
+        "the competent authority's until it decides (409",
+        "`authority_holds_case`). A close for return needs more",
+        "([protections.md](protections.md)).",
+        "",
+        close_table(),
         "",
     ]
     return "\n".join(parts)

@@ -18,6 +18,7 @@ from referral.models import (
     CaseExploitationForm,
     Deadline,
     DeadlineKind,
+    PersonRequest,
     Referral,
 )
 
@@ -154,6 +155,12 @@ def guardians() -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def person_requests(case: Case) -> QuerySet[PersonRequest]:
+    """The recorded requests of the person on a case, newest first (a step
+    held back by the recovery period names one)."""
+    return PersonRequest.objects.filter(case=case).order_by("-recorded_at")
 
 
 def recipients(*, purpose: str | None = None) -> QuerySet[Organisation]:

@@ -24,9 +24,13 @@ from referral.models import (
     DeadlineKind,
     DecisionKind,
     DeclineReason,
+    PersonRequestKind,
     ReceptionStage,
     ReferralState,
+    ResidencePermitStatus,
+    ReturnKind,
     RightsScript,
+    RiskLevel,
     SuspendReason,
     Urgency,
 )
@@ -357,7 +361,7 @@ class DecisionSerializer(serializers.Serializer):
     positive = serializers.BooleanField(read_only=True)
     organisation = OrganisationRefSerializer(read_only=True)
     decided_at = serializers.DateTimeField(read_only=True)
-    at_person_request = serializers.BooleanField(read_only=True)
+    person_request_id = serializers.UUIDField(read_only=True, allow_null=True)
     reconsiders_id = serializers.UUIDField(read_only=True, allow_null=True)
 
 
@@ -387,6 +391,13 @@ class SuspendSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=SuspendReason.choices, **REASON)
 
 
+def _person_request_field(label):
+    return serializers.UUIDField(
+        required=False, allow_null=True, default=None, label=label,
+        help_text=_("Only while the recovery and reflection period runs."),
+    )  # fmt: skip
+
+
 class TransferSerializer(StrictSerializer):
     country = serializers.RegexField(
         r"^[A-Z]{2}$", label=_("Country (ISO code)"),
@@ -396,10 +407,29 @@ class TransferSerializer(StrictSerializer):
         required=False, allow_null=True, default=None,
         label=_("Receiving organisation"),
     )  # fmt: skip
+    person_request_id = _person_request_field(
+        _("The person's recorded request to be transferred")
+    )
 
 
 class CloseSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=CloseReason.choices, **REASON)
+    return_kind = serializers.ChoiceField(
+        choices=ReturnKind.choices, required=False, allow_blank=True, default="",
+        label=_("Return"), help_text=_("For a return only."),
+    )  # fmt: skip
+    partner_organisation_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        label=_("Receiving partner organisation"),
+        help_text=_("For a return: the partner in the country of return."),
+    )  # fmt: skip
+    partner_name = serializers.CharField(
+        max_length=500, label=_("Partner not in the directory"),
+        help_text=SEALED, **TEXT,
+    )  # fmt: skip
+    person_request_id = _person_request_field(
+        _("The person's recorded request to return")
+    )
 
 
 class GuardianAppointSerializer(StrictSerializer):
@@ -493,10 +523,9 @@ class ReasonableGroundsSerializer(StrictSerializer):
 class ConclusiveGroundsSerializer(StrictSerializer):
     positive = _outcome_field()
     reasons = _reasons_field()
-    at_person_request = serializers.BooleanField(
-        required=False, default=False,
-        label=_("The person asks for the decision before the recovery period ends"),
-    )  # fmt: skip
+    person_request_id = _person_request_field(
+        _("The person's recorded request for an early decision")
+    )
 
 
 class ReconsiderationSerializer(StrictSerializer):
@@ -582,3 +611,85 @@ class ActionSerializer(serializers.Serializer):
     method = serializers.CharField(read_only=True)
     url = serializers.CharField(read_only=True)
     fields = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+
+# The protections (referral/services/protection.py)
+
+
+class PersonRequestCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(
+        choices=PersonRequestKind.choices, label=_("The person asks for")
+    )
+    language = LanguageCodeField()
+    interpreter_present = serializers.BooleanField(
+        required=False, default=False, label=_("An interpreter was present")
+    )
+    text = serializers.CharField(
+        max_length=5000, label=_("The request, in the person's words"),
+        help_text=SEALED, style={"textarea": True},
+    )  # fmt: skip
+
+
+class PersonRequestSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    kind = code(PersonRequestKind.choices)
+    language = serializers.CharField(read_only=True)
+    interpreter_present = serializers.BooleanField(read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+class NonPunishmentCreateSerializer(StrictSerializer):
+    notified_organisation_id = serializers.UUIDField(
+        label=_("Prosecutor or police notified")
+    )
+    notified_on = serializers.DateField(label=_("Notified on"))
+
+
+class NonPunishmentNoticeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    notified_organisation = OrganisationRefSerializer(read_only=True)
+    notified_on = serializers.DateField(read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+class RiskAssessmentCreateSerializer(StrictSerializer):
+    retrafficking_risk = serializers.ChoiceField(
+        choices=RiskLevel.choices, label=_("Risk of re-trafficking")
+    )
+    return_risk = serializers.ChoiceField(
+        choices=RiskLevel.choices, label=_("Risk on return")
+    )
+    reasons = serializers.CharField(
+        max_length=20000, label=_("Reasons"), help_text=SEALED,
+        style={"textarea": True},
+    )  # fmt: skip
+
+
+class RiskAssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    retrafficking_risk = code(RiskLevel.choices)
+    return_risk = code(RiskLevel.choices)
+    assessed_at = serializers.DateTimeField(read_only=True)
+
+
+class ReintegrationFollowUpSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(
+        choices=[("in_contact", _("In contact, reintegrating")),
+                 ("needs_support", _("In contact, needs support")),
+                 ("not_reached", _("Could not be reached"))],
+        label=_("Outcome"),
+    )  # fmt: skip
+
+
+class ResidencePermitCreateSerializer(StrictSerializer):
+    status = serializers.ChoiceField(
+        choices=ResidencePermitStatus.choices, label=_("Residence permit")
+    )
+    status_on = serializers.DateField(label=_("Date"))
+
+
+class ResidencePermitSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    status = code(ResidencePermitStatus.choices)
+    status_on = serializers.DateField(read_only=True)
+    recorded_at = serializers.DateTimeField(read_only=True)

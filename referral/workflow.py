@@ -10,7 +10,7 @@ code, or returns quietly.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
@@ -24,15 +24,22 @@ from referral.models import (
     OPEN_STATES,
     BestInterestsAssessment,
     Case,
+    CaseState,
+    CloseReason,
     Consent,
     ConsentGiver,
+    Deadline,
+    DeadlineKind,
     Decision,
     DecisionKind,
     GuardianAppointment,
+    PersonRequest,
     ReconsiderationRequest,
     Referral,
     ReferralState,
+    ReturnKind,
     RightsInformation,
+    RiskAssessment,
     SuspendReason,
 )
 
@@ -241,12 +248,61 @@ def require_refused_consent(case: Case) -> None:
         )
 
 
-def require_recovery_period_over(
-    case: Case, *, now: datetime, at_person_request: bool
+def person_request(case: Case, request_id, kind: str) -> PersonRequest | None:
+    """The recorded request of the person a step names, on this case and for
+    this step, or 400. None when the step names none."""
+    if request_id is None:
+        return None
+    found = PersonRequest.objects.filter(case=case, pk=request_id, kind=kind).first()
+    if found is None:
+        raise InvalidInput(
+            _("No such request of the person for this step on this case."),
+            code="unknown_person_request",
+            detail={"person_request_id": ["Not a request for this step."]},
+        )
+    return found
+
+
+def recovery_period_running(case: Case, *, now: datetime) -> bool:
+    """The period runs from a positive reasonable-grounds decision until its
+    end date, or until a conclusive decision, a transfer or a close ends it:
+    its deadline is open and not yet due."""
+    return Deadline.objects.filter(
+        case=case, kind=DeadlineKind.RECOVERY_PERIOD_END, met_at__isnull=True,
+        cancelled_at__isnull=True, due_at__gt=now,
+    ).exists()  # fmt: skip
+
+
+def require_no_removal_in_recovery_period(
+    case: Case, *, now: datetime, request: PersonRequest | None
 ) -> None:
-    """No conclusive decision before the recovery and reflection period ends,
-    unless the person asks (CETS 197 art. 13)."""
-    if at_person_request or case.recovery_ends_on is None:
+    """During the recovery and reflection period the person may not be
+    removed: no close for return and no transfer abroad, unless a recorded
+    request of the person asks for it (CETS 197 art. 13(1); Directive
+    2011/36/EU art. 11(6); OSCE Uniform Guidelines 2019, recovery period)."""
+    if request is not None or not recovery_period_running(case, now=now):
+        return
+    raise Conflict(
+        _(
+            "The person is in the recovery and reflection period: no return or "
+            "transfer unless a recorded request of the person asks for it."
+        ),
+        code="recovery_period_protects",
+        detail={"recovery_ends_on": _iso(case.recovery_ends_on)},
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def require_recovery_period_over(
+    case: Case, *, now: datetime, request: PersonRequest | None
+) -> None:
+    """No conclusive decision, positive or negative, before the recovery and
+    reflection period ends, unless a recorded request of the person asks for
+    it (CETS 197 art. 13; Directive 2011/36/EU art. 11(6))."""
+    if request is not None or case.recovery_ends_on is None:
         return
     from referral.deadlines import end_of_day
 
@@ -341,9 +397,158 @@ def require_best_interests(case: Case) -> None:
         )
 
 
+R = CloseReason
+# Which reasons close a case in which state: the one table (the table in
+# docs/workflow.md is generated from it). A reason that does not fit the case is refused, so
+# that a case is never ended on a ground that contradicts its record (OSCE
+# Uniform Guidelines 2019; CETS 197 art. 10(2): no removal before the
+# identification process is complete). `assessment` has none: the competent
+# authority holds the case until it decides.
+CLOSE_REASONS_BY_STATE: dict[str, frozenset[str]] = {
+    CaseState.REGISTERED: frozenset({R.CONSENT_WITHDRAWN, R.DECEASED}),
+    CaseState.SCREENED: frozenset(
+        {R.NO_INDICATORS, R.CONSENT_WITHDRAWN, R.RETURN, R.DECEASED}
+    ),
+    CaseState.REFERRAL_PENDING: frozenset({R.CONSENT_WITHDRAWN, R.RETURN, R.DECEASED}),
+    CaseState.REFERRED: frozenset({R.CONSENT_WITHDRAWN, R.RETURN, R.DECEASED}),
+    CaseState.ASSESSMENT: frozenset(),
+    CaseState.PRESUMED_VICTIM: frozenset(
+        {R.DURABLE_SOLUTION, R.INTEGRATION, R.CONSENT_WITHDRAWN, R.RETURN, R.DECEASED}
+    ),
+    CaseState.RECOGNISED: frozenset(
+        {R.DURABLE_SOLUTION, R.INTEGRATION, R.CONSENT_WITHDRAWN, R.RETURN, R.DECEASED}
+    ),
+    CaseState.NOT_IDENTIFIED: frozenset(
+        {
+            R.NOT_IDENTIFIED,
+            R.DURABLE_SOLUTION,
+            R.CONSENT_WITHDRAWN,
+            R.RETURN,
+            R.DECEASED,
+        }
+    ),
+    CaseState.TRANSFERRED: frozenset({R.TRANSFERRED, R.DECEASED}),
+    CaseState.SUSPENDED: frozenset({R.CONSENT_WITHDRAWN, R.DECEASED}),
+}
+
+
 def require_close_reason(case: Case, reason: str) -> None:
+    """Only a reason that fits the state closes a case, and the registering
+    centre does not close a case the competent authority holds for its
+    decision (OSCE Uniform Guidelines 2019; CETS 197 art. 10(2))."""
+    if case.state == CaseState.ASSESSMENT:
+        raise Conflict(
+            _(
+                "The competent authority is assessing this case: it cannot be "
+                "closed until the authority decides."
+            ),
+            code="authority_holds_case",
+            detail={"state": case.state},
+        )
+    if reason not in CLOSE_REASONS_BY_STATE.get(case.state, ()):
+        raise Conflict(
+            _("This reason does not fit the case's state."),
+            code="close_reason_unfit",
+            detail={"state": case.state, "reason": reason},
+        )
     if reason in CLOSE_REASONS_NEEDING_BIA:
         require_best_interests(case)
+
+
+def require_risk_assessment(case: Case) -> RiskAssessment:
+    """No return, of an adult or a child, before the risks of re-trafficking
+    and of return are assessed (CETS 197 art. 16(2) and (7); Directive
+    2011/36/EU art. 11; OSCE Uniform Guidelines 2019)."""
+    assessment = RiskAssessment.objects.filter(case=case).order_by("-assessed_at")
+    latest = assessment.first()
+    if latest is None:
+        raise Conflict(
+            _("A risk assessment of re-trafficking and of return is needed first."),
+            code="risk_assessment_required",
+        )
+    return latest
+
+
+def require_return_details(
+    returning: bool, *, return_kind: str, partner: Organisation | None,
+    partner_organisation_id, partner_name: str, person_request_id,
+) -> Organisation | None:  # fmt: skip
+    """A return is recorded as voluntary or forced, with the partner that
+    receives the person: an organisation of the directory, or one named in
+    free text (CETS 197 art. 16; Directive 2011/36/EU art. 11; OSCE Uniform
+    Guidelines 2019). Another reason takes none of these."""
+    given = return_kind or partner_organisation_id or partner_name.strip()
+    if not returning:
+        if given or person_request_id is not None:
+            raise InvalidInput(
+                _("Return details are for a close for return only."),
+                code="return_details_unexpected",
+            )
+        return None
+    if return_kind not in ReturnKind.values:
+        raise InvalidInput(
+            _("Say whether the return is voluntary or forced."),
+            code="return_kind_required",
+            detail={"return_kind": ["Required for a return."]},
+        )
+    if partner_organisation_id is not None:
+        if partner is None or not partner.is_active:
+            raise InvalidInput(
+                _("Unknown or inactive organisation."),
+                code="unknown_organisation",
+                detail={"partner_organisation_id": ["Unknown or inactive."]},
+            )
+        return partner
+    if not partner_name.strip():
+        raise InvalidInput(
+            _("Name the partner that receives the person in the country of return."),
+            code="return_partner_required",
+            detail={"partner_organisation_id": ["Required for a return."]},
+        )
+    return None
+
+
+def require_presumed_victim(case: Case) -> None:
+    """Non-punishment protects a presumed (or recognised) victim (CETS 197
+    art. 26; Directive 2011/36/EU art. 8)."""
+    if case.state not in (CaseState.PRESUMED_VICTIM, CaseState.RECOGNISED):
+        raise Conflict(
+            _("The person is not a presumed or recognised victim."),
+            code="not_a_presumed_victim",
+            detail={"state": case.state},
+        )
+
+
+def require_recognised(case: Case) -> None:
+    """A residence permit follows recognition (CETS 197 art. 14)."""
+    if case.state != CaseState.RECOGNISED:
+        raise Conflict(
+            _("The person is not recognised as a victim."),
+            code="not_recognised",
+            detail={"state": case.state},
+        )
+
+
+def require_reintegration_due(case: Case) -> None:
+    """A reintegration follow-up is recorded while one is due after a
+    return (CETS 197 art. 16(5); Directive 2011/36/EU art. 11)."""
+    if not Deadline.objects.filter(
+        case=case, kind=DeadlineKind.REINTEGRATION_FOLLOW_UP, met_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).exists():  # fmt: skip
+        raise Conflict(
+            _("No reintegration follow-up is due on this case."),
+            code="no_reintegration_due",
+        )
+
+
+def require_not_in_future(day: date, *, today: date, field: str) -> None:
+    if day > today:
+        raise InvalidInput(
+            _("The date is in the future."),
+            code="date_in_future",
+            detail={field: ["In the future."]},
+        )
 
 
 def require_adult(case: Case) -> None:

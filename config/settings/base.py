@@ -275,6 +275,10 @@ SPECTACULAR_SETTINGS = {
         "SuspendReasonEnum": "referral.models.SuspendReason",
         "DeclineReasonEnum": "referral.models.DeclineReason",
         "DuplicateOutcomeEnum": "referral.models.DuplicateOutcome",
+        "PersonRequestKindEnum": "referral.models.PersonRequestKind",
+        "RiskLevelEnum": "referral.models.RiskLevel",
+        "ReturnKindEnum": "referral.models.ReturnKind",
+        "ResidencePermitStatusEnum": "referral.models.ResidencePermitStatus",
     },
     # Error answers, documented once for every operation (config/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -43,6 +43,17 @@ from referral.models.person import (
     DataKey,
     Person,
 )
+from referral.models.protection import (
+    CaseReturn,
+    NonPunishmentNotice,
+    PersonRequest,
+    PersonRequestKind,
+    ResidencePermit,
+    ResidencePermitStatus,
+    ReturnKind,
+    RiskAssessment,
+    RiskLevel,
+)
 from referral.models.statistics import (
     Milestone,
     MilestoneKind,
@@ -87,6 +98,15 @@ __all__ = [
     "Screening",
     "SuspendReason",
     "Urgency",
+    "CaseReturn",
+    "NonPunishmentNotice",
+    "PersonRequest",
+    "PersonRequestKind",
+    "ResidencePermit",
+    "ResidencePermitStatus",
+    "ReturnKind",
+    "RiskAssessment",
+    "RiskLevel",
     "CITIZENSHIP_STATELESS",
     "CITIZENSHIP_UNKNOWN",
     "DataKey",

@@ -619,10 +619,12 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField()
-    at_person_request = models.BooleanField(
-        default=False,
-        help_text=_("A conclusive decision before the recovery period ends."),
-    )
+    # A decision the recovery period would hold back, taken because the
+    # person asked for it: the record of their request, never a flag.
+    person_request = models.ForeignKey(
+        "referral.PersonRequest", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     reasons = SealedField(subject="case.person")
 
     class Meta:
@@ -828,6 +830,7 @@ class DeadlineKind(models.TextChoices):
     MISSING_CHILD = "missing_child", _("Missing child found")
     MAJORITY_REVIEW = "majority_review", _("Review: recorded age of majority")
     RECONSIDERATION = "reconsideration", _("Reconsideration decided")
+    REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", _("Reintegration follow-up")
 
 
 class Deadline(models.Model):

@@ -48,6 +48,13 @@ from referral.services.decisions import (
     decision_reconsider,
     reconsideration_request,
 )
+from referral.services.protection import (
+    non_punishment_notify,
+    person_request_record,
+    reintegration_follow_up,
+    residence_permit_record,
+    risk_assess,
+)
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
@@ -76,7 +83,9 @@ __all__ = [
     "decision_reconsider",
     "guardian_appoint",
     "majority_sweep",
+    "non_punishment_notify",
     "person_erase",
+    "person_request_record",
     "person_read",
     "reconsideration_request",
     "referral_accept",
@@ -86,6 +95,9 @@ __all__ = [
     "referral_send",
     "referral_withdraw",
     "rights_inform",
+    "reintegration_follow_up",
+    "residence_permit_record",
+    "risk_assess",
     "screening_record",
     "subject_access_export",
 ]

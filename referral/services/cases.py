@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
@@ -19,19 +20,24 @@ from nrm.roles import Capability as C
 from nrm.selectors import active_profile, pathway_services
 from referral import persons, policy, workflow
 from referral import serializers as s
+from referral.deadlines import end_of_day
 from referral.duplicates import duplicate_check
 from referral.models import (
     Case,
     CaseExploitationForm,
+    CaseReturn,
     CloseReason,
     Deadline,
     DeadlineKind,
     DuplicateReview,
+    PersonRequest,
+    PersonRequestKind,
     Referral,
     SuspendReason,
 )
 from referral.services.common import (
     close_deadlines,
+    end_recovery_period,
     event,
     missing_child_alert,
     organisation,
@@ -175,11 +181,17 @@ def case_resume(ctx: Context) -> Case:
     help_text=_("The case ends here; a minimal, sealed hand-over goes abroad."),
 )  # fmt: skip
 def case_transfer(
-    ctx: Context, *, country: str, to_organisation_id: UUID | None = None
-) -> Referral:
+    ctx: Context, *, country: str, to_organisation_id: UUID | None = None,
+    person_request_id: UUID | None = None,
+) -> Referral:  # fmt: skip
     """The transit route: a transnational referral with a minimal, sealed
-    hand-over package; the local case ends `transferred`."""
+    hand-over package; the local case ends `transferred`. Not during the
+    recovery period unless the person asked for it (CETS 197 art. 13)."""
     case, actor, membership, now = ctx.case, ctx.actor, ctx.membership, ctx.now
+    request = workflow.person_request(
+        case, person_request_id, PersonRequestKind.TRANSFER
+    )
+    workflow.require_no_removal_in_recovery_period(case, now=now, request=request)
     if to_organisation_id is None:
         services = pathway_services(
             purpose=ServiceKind.TRANSNATIONAL, region=case.region,
@@ -209,9 +221,10 @@ def case_transfer(
         case, "transfer", actor=actor, membership=membership,
         extra={"country": country}, at=now, country=country,
     )  # fmt: skip
-    close_deadlines(
-        case=case, kinds=[DeadlineKind.RG_DECISION, DeadlineKind.RECOVERY_PERIOD_END],
-        now=now, met=False,
+    close_deadlines(case=case, kinds=[DeadlineKind.RG_DECISION], now=now, met=False)
+    end_recovery_period(
+        case, now=now, met=False, cause="transferred", actor=actor,
+        membership=membership,
     )  # fmt: skip
     return referral
 
@@ -238,10 +251,39 @@ def _handover_package(case: Case) -> dict:
     event=Event.CASE_TRANSITION, grave=True,
     help_text=_("Closing ends the case and cancels its open deadlines."),
 )  # fmt: skip
-def case_close(ctx: Context, *, reason: str) -> Case:
+def case_close(
+    ctx: Context, *, reason: str, return_kind: str = "",
+    partner_organisation_id: UUID | None = None, partner_name: str = "",
+    person_request_id: UUID | None = None,
+) -> Case:  # fmt: skip
+    """Close on a reason that fits the case (`workflow.CLOSE_REASONS_BY_STATE`).
+    A return needs a risk assessment, names voluntary or forced and the
+    partner receiving the person, is refused during the recovery period
+    unless the person asked for it, and opens a reintegration follow-up
+    (CETS 197 arts. 13, 16; Directive 2011/36/EU art. 11)."""
     case = ctx.case
     workflow.require_choice(reason, CloseReason, "reason")
+    returning = reason == CloseReason.RETURN
+    partner = workflow.require_return_details(
+        returning, return_kind=return_kind,
+        partner=organisation(partner_organisation_id),
+        partner_organisation_id=partner_organisation_id, partner_name=partner_name,
+        person_request_id=person_request_id,
+    )  # fmt: skip
     workflow.require_close_reason(case, reason)
+    request = None
+    if returning:
+        workflow.require_risk_assessment(case)
+        request = workflow.person_request(
+            case, person_request_id, PersonRequestKind.RETURN
+        )
+        workflow.require_no_removal_in_recovery_period(
+            case, now=ctx.now, request=request
+        )
+    end_recovery_period(
+        case, now=ctx.now, met=False, cause="closed", actor=ctx.actor,
+        membership=ctx.membership,
+    )  # fmt: skip
     withdraw_open_referrals(
         case, actor=ctx.actor, membership=ctx.membership, now=ctx.now
     )
@@ -252,4 +294,38 @@ def case_close(ctx: Context, *, reason: str) -> Case:
     Deadline.objects.filter(
         case=case, met_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=ctx.now)
+    if returning:
+        _record_return(
+            ctx, kind=return_kind, partner=partner, partner_name=partner_name,
+            request=request,
+        )  # fmt: skip
     return case
+
+
+def _record_return(
+    ctx: Context, *, kind: str, partner, partner_name: str,
+    request: PersonRequest | None,
+) -> CaseReturn:  # fmt: skip
+    """The return's record and the reintegration follow-up the registering
+    organisation owes after it (CETS 197 art. 16(5); OSCE Uniform Guidelines
+    2019, return and social inclusion)."""
+    case = ctx.case
+    record = CaseReturn(
+        case=case, kind=kind, partner_organisation=partner, person_request=request,
+        recorded_at=ctx.now, recorded_by=ctx.actor,
+    )  # fmt: skip
+    record.partner_name = partner_name
+    record.save(force_insert=True)
+    days = active_profile().reintegration_follow_up_days
+    Deadline.objects.create(
+        case=case, kind=DeadlineKind.REINTEGRATION_FOLLOW_UP,
+        organisation=case.organisation,
+        due_at=end_of_day(timezone.localdate(ctx.now) + timedelta(days=days)),
+    )  # fmt: skip
+    event(
+        Event.RETURN_RECORDED, actor=ctx.actor, membership=ctx.membership, case=case,
+        obj=record, reason_code=kind,
+        extra={"partner": str(partner.pk) if partner else None,
+               "person_request": str(request.pk) if request else None},
+    )  # fmt: skip
+    return record

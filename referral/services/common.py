@@ -12,8 +12,9 @@ from django.db import models
 
 from nrm import audit, outbox
 from nrm.audit import Event
-from nrm.choices import ServiceKind
+from nrm.choices import OrganisationKind, ServiceKind
 from nrm.models import Membership, Organisation, User
+from nrm.outbox import Notification
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile, pathway_services
 from referral import policy, workflow
@@ -109,6 +110,67 @@ def close_deadlines(
         else:
             deadline.cancelled_at = now
             deadline.save(update_fields=["cancelled_at"])
+
+
+# The recovery and reflection period's notices to the migration authority.
+
+
+def migration_authorities() -> list[Organisation]:
+    """Who must know that the person may not be removed: the profile's
+    migration authority, or by default every active police / border
+    authority of the directory (docs/protections.md)."""
+    profile = active_profile()
+    if profile.migration_authority_id and profile.migration_authority.is_active:
+        return [profile.migration_authority]
+    return list(
+        Organisation.objects.filter(
+            kind=OrganisationKind.POLICE_BORDER, is_active=True
+        ).order_by("name")
+    )
+
+
+def notify_migration_authority(
+    case: Case, kind: str, *, actor: User | None, membership: Membership | None,
+    **payload,
+) -> None:  # fmt: skip
+    """A protection notice carries what stops a removal and nothing more: the
+    case number and the period's end (CETS 197 art. 13(1); Directive
+    2011/36/EU art. 11(6)); no name, no date of birth, no narrative."""
+    ends_on = case.recovery_ends_on.isoformat() if case.recovery_ends_on else ""
+    for authority in migration_authorities():
+        outbox.enqueue(
+            kind, organisation=authority, case_reference=case.reference,
+            recovery_ends_on=ends_on, **payload,
+        )  # fmt: skip
+        event(
+            Event.PROTECTION_NOTICE_SENT, actor=actor, membership=membership,
+            case=case, reason_code=kind, extra={"to": str(authority.pk), **payload},
+        )  # fmt: skip
+
+
+def end_recovery_period(
+    case: Case, *, now: datetime, met: bool, cause: str, actor: User | None,
+    membership: Membership | None, referral: Referral | None = None,
+) -> None:  # fmt: skip
+    """End the recovery period's deadline (met by a conclusive decision,
+    cancelled by a transfer, a close or a lapsed referral), never silently:
+    while the period still ran, the migration authority is told it ended."""
+    running = Deadline.objects.filter(
+        case=case, kind=DeadlineKind.RECOVERY_PERIOD_END, met_at__isnull=True,
+        cancelled_at__isnull=True, due_at__gt=now,
+    )  # fmt: skip
+    if referral is not None:
+        running = running.filter(referral=referral)
+    was_running = running.exists()
+    close_deadlines(
+        case=case, kinds=[DeadlineKind.RECOVERY_PERIOD_END], now=now, met=met,
+        referral=referral,
+    )  # fmt: skip
+    if was_running:
+        notify_migration_authority(
+            case, Notification.PROTECTION_ENDED, actor=actor, membership=membership,
+            cause=cause,
+        )  # fmt: skip
 
 
 def organisation(organisation_id: UUID | None) -> Organisation | None:
@@ -222,8 +284,12 @@ def lapse_referral(
             referral=referral,
         )  # fmt: skip
     close_deadlines(
-        case=case, kinds=[DeadlineKind.RG_DECISION, DeadlineKind.RECOVERY_PERIOD_END],
-        now=now, met=False, referral=referral,
+        case=case, kinds=[DeadlineKind.RG_DECISION], now=now, met=False,
+        referral=referral,
+    )  # fmt: skip
+    end_recovery_period(
+        case, now=now, met=False, cause="referral_lapsed", actor=actor,
+        membership=membership, referral=referral,
     )  # fmt: skip
     event(
         event_code, actor=actor, membership=membership, case=case, obj=referral,

@@ -9,7 +9,9 @@ from django.db import transaction
 from core import clock
 from nrm import audit, outbox
 from nrm.audit import Event
-from referral.models import Deadline
+from nrm.outbox import Notification
+from referral.models import Deadline, DeadlineKind
+from referral.services.common import notify_migration_authority
 
 
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -30,7 +32,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     cancelled_at__isnull=True,
                     overdue_notified_at__isnull=True,
                 )  # fmt: skip
-                .select_related("organisation")
+                .select_related("organisation", "case")
                 .order_by("due_at")[:batch_size]
             )
             if not batch:
@@ -49,4 +51,10 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     object_id=deadline.pk, case_id=deadline.case_id,
                     reason_code=deadline.kind,
                 )  # fmt: skip
+                if deadline.kind == DeadlineKind.RECOVERY_PERIOD_END:
+                    # The period ended: the migration authority is told.
+                    notify_migration_authority(
+                        deadline.case, Notification.PROTECTION_ENDED, actor=None,
+                        membership=None, cause="period_ended",
+                    )  # fmt: skip
                 notified += 1

@@ -6,6 +6,7 @@ one tail."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from core.errors import InvalidInput
 from nrm import outbox
 from nrm.audit import Event
 from nrm.models import Organisation
+from nrm.outbox import Notification
 from nrm.roles import Capability as C
 from nrm.selectors import active_profile
 from referral import policy, workflow
@@ -25,9 +27,18 @@ from referral.models import (
     DeadlineKind,
     Decision,
     DecisionKind,
+    PersonRequest,
+    PersonRequestKind,
     ReconsiderationRequest,
 )
-from referral.services.common import close_deadlines, event, grant, transit
+from referral.services.common import (
+    close_deadlines,
+    end_recovery_period,
+    event,
+    grant,
+    notify_migration_authority,
+    transit,
+)
 from referral.steps import Context, requires_graph, step
 
 DECISION = {
@@ -76,20 +87,24 @@ def decision_reasonable_grounds(
     **DECISION,
 )  # fmt: skip
 def decision_conclusive_grounds(
-    ctx: Context, *, positive: bool, reasons: str, at_person_request: bool = False
-) -> Decision:
+    ctx: Context, *, positive: bool, reasons: str,
+    person_request_id: UUID | None = None,
+) -> Decision:  # fmt: skip
     """Formal identification, once the recovery and reflection period is over
-    or when the person asks for it earlier."""
+    or earlier when a recorded request of the person asks for it (CETS 197
+    art. 13): the decision names that record."""
     _require_reasons(reasons)
-    workflow.require_recovery_period_over(
-        ctx.case, now=ctx.now, at_person_request=at_person_request
+    request = workflow.person_request(
+        ctx.case, person_request_id, PersonRequestKind.EARLY_DECISION
     )
-    close_deadlines(
-        case=ctx.case, kinds=[DeadlineKind.RECOVERY_PERIOD_END], now=ctx.now, met=True
-    )
+    workflow.require_recovery_period_over(ctx.case, now=ctx.now, request=request)
+    end_recovery_period(
+        ctx.case, now=ctx.now, met=True, cause="decided", actor=ctx.actor,
+        membership=ctx.membership,
+    )  # fmt: skip
     return _decide(
         ctx, DecisionKind.CONCLUSIVE_GROUNDS, "decide_conclusive_grounds",
-        positive=positive, reasons=reasons, at_person_request=at_person_request,
+        positive=positive, reasons=reasons, person_request=request,
     )  # fmt: skip
 
 
@@ -202,24 +217,25 @@ def _require_reasons(reasons: str) -> None:
 
 def _decide(
     ctx: Context, kind: str, transition: str, *, positive: bool, reasons: str,
-    at_person_request: bool = False, reconsiders: Decision | None = None,
+    person_request: PersonRequest | None = None, reconsiders: Decision | None = None,
     **transition_arguments,
 ) -> Decision:  # fmt: skip
     """The tail the three kinds share: the decision row and its audit event,
-    the transition, the recovery-period deadline when the person became a
-    presumed victim, and the notification to the registering organisation."""
+    the transition, the recovery-period deadline and the protection notice to
+    the migration authority when the person became a presumed victim (CETS 197
+    art. 13), and the notification to the registering organisation."""
     case, membership, outcome = ctx.case, ctx.membership, _outcome(positive)
     decision = Decision(
         case=case, kind=kind, reconsiders=reconsiders, positive=positive,
         referral=ctx.referral, organisation=membership.organisation,
-        decided_by=ctx.actor, decided_at=ctx.now, at_person_request=at_person_request,
+        decided_by=ctx.actor, decided_at=ctx.now, person_request=person_request,
     )  # fmt: skip
     decision.reasons = reasons
     decision.save(force_insert=True)
     event(
         Event.DECISION_TAKEN, actor=ctx.actor, membership=membership, case=case,
         obj=decision, reason_code=f"{kind}:{outcome}",
-        extra={"at_person_request": at_person_request},
+        extra={"person_request": str(person_request.pk) if person_request else None},
     )  # fmt: skip
     from_state = transit(
         case, transition, actor=ctx.actor, membership=membership, reason_code=outcome,
@@ -230,6 +246,11 @@ def _decide(
             case=case, referral=ctx.referral, kind=DeadlineKind.RECOVERY_PERIOD_END,
             organisation=membership.organisation,
             due_at=end_of_day(case.recovery_ends_on),
+        )  # fmt: skip
+        # No removal while the period runs: the migration authority is told.
+        notify_migration_authority(
+            case, Notification.PROTECTION_NOTICE, actor=ctx.actor,
+            membership=membership,
         )  # fmt: skip
     # Every decision reaches the registering organisation and each one
     # assisting the person under an accepted referral (CETS 197 art. 12;

@@ -16,7 +16,7 @@ from nrm.audit import Event
 from nrm.models import User
 from nrm.roles import Capability as C
 from referral import policy, selectors
-from referral.models import Case
+from referral.models import Case, CaseReturn
 from referral.services.persons import PERSON_FIELDS
 
 
@@ -135,6 +135,29 @@ def _case_document(case: Case) -> dict:
              "summary": x.summary}
             for x in case.best_interests_assessments.all()
         ],
+        "person_requests": [
+            {"at": when(x.recorded_at), "kind": x.kind, "language": x.language,
+             "interpreter_present": x.interpreter_present, "text": x.text}
+            for x in case.person_requests.all()
+        ],
+        "non_punishment_notices": [
+            {"at": when(x.recorded_at), "notified": x.notified_organisation.name,
+             "notified_on": x.notified_on.isoformat()}
+            for x in case.non_punishment_notices.select_related(
+                "notified_organisation"
+            )
+        ],
+        "risk_assessments": [
+            {"at": when(x.assessed_at), "retrafficking_risk": x.retrafficking_risk,
+             "return_risk": x.return_risk, "reasons": x.reasons}
+            for x in case.risk_assessments.all()
+        ],
+        "return": _return_document(case),
+        "residence_permits": [
+            {"at": when(x.recorded_at), "status": x.status,
+             "status_on": x.status_on.isoformat()}
+            for x in case.residence_permits.all()
+        ],
         "history": [
             {"at": when(e.occurred_at), "action": e.action,
              "organisation": e.organisation.name if e.organisation else None,
@@ -143,3 +166,20 @@ def _case_document(case: Case) -> dict:
             for e in selectors.case_history(case)
         ],
     }  # fmt: skip
+
+
+def _return_document(case: Case) -> dict | None:
+    record = (
+        CaseReturn.objects.filter(case=case)
+        .select_related("partner_organisation")
+        .first()
+    )
+    if record is None:
+        return None
+    partner = record.partner_organisation
+    return {
+        "at": record.recorded_at.isoformat(),
+        "kind": record.kind,
+        "partner_organisation": partner.name if partner else None,
+        "partner_name": record.partner_name,
+    }

@@ -48,6 +48,13 @@ EVENT_LABELS = {
     Event.MAJORITY_REACHED: _("Recorded age of majority passed"),
     Event.CHILD_MISSING: _("Missing child alert sent"),
     Event.RECONSIDERATION_REQUESTED: _("Reconsideration requested"),
+    Event.PERSON_REQUEST_RECORDED: _("Request of the person recorded"),
+    Event.PROTECTION_NOTICE_SENT: _("Protection notice sent"),
+    Event.NON_PUNISHMENT_NOTIFIED: _("Non-punishment notice recorded"),
+    Event.RISK_ASSESSED: _("Risk assessment recorded"),
+    Event.RETURN_RECORDED: _("Return recorded"),
+    Event.REINTEGRATION_FOLLOWED_UP: _("Reintegration follow-up recorded"),
+    Event.RESIDENCE_PERMIT_RECORDED: _("Residence permit recorded"),
 }
 
 STATE_LABELS = dict(CaseState.choices)

@@ -44,6 +44,11 @@ POSITIVE_MAY_BE_400 = {
     # before, never in the future (nor a child's age assessed).
     "/api/v1/cases/{case_id}/transitions/inform-of-rights/": "date not in future",
     "/api/v1/cases/{case_id}/transitions/record-age-assessment/": "date not in future",
+    # A request of the person named in the body must be one of this case, of
+    # the kind the step needs; a return names its kind and its partner, other
+    # reasons take neither (docs/protections.md).
+    "/api/v1/cases/{case_id}/transitions/transfer/": "the person's requests",
+    "/api/v1/cases/{case_id}/transitions/close/": "return details by reason",
 }
 
 

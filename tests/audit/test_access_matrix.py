@@ -317,6 +317,14 @@ ACTION_BODIES = {
     "resume": {},
     "transfer": {"country": "XC"},
     "close": {"reason": "no_indicators"},
+    "record-person-request": {"kind": "return", "language": "ru",
+                              "text": "Synthetic."},
+    "notify-non-punishment": {"notified_organisation_id": None,
+                              "notified_on": "2020-01-01"},
+    "assess-risk": {"retrafficking_risk": "low", "return_risk": "low",
+                    "reasons": "Synthetic."},
+    "record-reintegration-follow-up": {"outcome": "in_contact"},
+    "record-residence-permit": {"status": "applied", "status_on": "2020-01-01"},
 }  # fmt: skip
 
 
@@ -439,6 +447,9 @@ def _body(world, path, action):
         body = dict(ACTION_BODIES[action])
         if "to_organisation_id" in body:
             body["to_organisation_id"] = str(world.m.org["North Health Centre"].pk)
+        if "notified_organisation_id" in body:
+            police = world.m.org["North Border Police"]
+            body["notified_organisation_id"] = str(police.pk)
         if "guardian_id" in body:
             body["guardian_id"] = str(world.m.user["guardian"].pk)
         return body

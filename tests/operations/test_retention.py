@@ -73,11 +73,15 @@ def people():
         step(reception, case["id"], "close", {"reason": "no_indicators"})
         ids["refused"] = case["id"]
         reception, case_id = to_assessment(mechanism)
+        # The authority decides first: then the case may close.
+        step(mechanism.client("decider"), case_id, "decide-reasonable-grounds",
+             {"positive": True, "reasons": "Synthetic reasons."})  # fmt: skip
         step(reception, case_id, "close", {"reason": "durable_solution"})
         ids["closed"] = case_id
         payloads["recent"] = person_payload()
         ids["recent"] = register(reception, payloads["recent"])["id"]
     with time_machine.travel(IN_2025):
+        screen(mechanism.client("reception"), ids["recent"], [])
         step(mechanism.client("reception"), ids["recent"], "close",
              {"reason": "no_indicators"})  # fmt: skip
     with time_machine.travel(NOW):

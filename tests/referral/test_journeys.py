@@ -14,6 +14,7 @@ from tests.support.journeys import (
     answer,
     consent,
     decide,
+    person_request,
     refer,
     register,
     request_reconsideration,
@@ -95,7 +96,9 @@ def test_conclusive_decision_at_the_persons_request_during_recovery(mechanism):
     _, case_id = to_assessment(mechanism)
     decider = mechanism.client("decider")
     decide(decider, case_id, "reasonable_grounds", True)
-    decide(decider, case_id, "conclusive_grounds", True, at_person_request=True)
+    request = person_request(mechanism.client("idworker"), case_id, "early_decision")
+    decide(decider, case_id, "conclusive_grounds", True,
+           person_request_id=request["id"])  # fmt: skip
     assert state_of(case_id) == "recognised"
 
 
@@ -142,11 +145,12 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     refer(reception, case["id"], mechanism.shelter, "shelter")
 
     # No closure (nor return) without a best-interests assessment.
-    refused = step(reception, case["id"], "close", {"reason": "return"}, expect=409)
+    refused = step(reception, case["id"], "close", {"reason": "consent_withdrawn"},
+                   expect=409)  # fmt: skip
     assert refused["code"] == "best_interests_assessment_required"
     step(childworker, case["id"], "record-best-interests",
          {"recommendation": "family_reunification", "summary": "Synthetic summary."})  # fmt: skip
-    step(reception, case["id"], "close", {"reason": "return"})
+    step(reception, case["id"], "close", {"reason": "consent_withdrawn"})
     assert state_of(case["id"]) == "closed"
 
 

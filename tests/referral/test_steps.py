@@ -32,6 +32,9 @@ def test_the_steps_of_todays_workflow_are_declared():
         "decide-reasonable-grounds", "decide-conclusive-grounds", "reconsider",
         "suspend", "resume", "transfer", "close", "inform-of-rights",
         "record-child-views", "record-age-assessment", "request-reconsideration",
+        "record-person-request",
+        "notify-non-punishment", "assess-risk", "record-reintegration-follow-up",
+        "record-residence-permit",
     }  # fmt: skip
     assert set(REFERRAL_STEPS) == {
         "accept",

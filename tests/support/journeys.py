@@ -74,6 +74,19 @@ def refer(client, case_id, organisation, purpose, expect=200) -> dict:
     )  # fmt: skip
 
 
+def person_request(client, case_id, kind, expect=200) -> dict:
+    """Record a request of the person (synthetic words) of this kind:
+    early_decision, return or transfer."""
+    return record(
+        step(
+            client, case_id, "record-person-request",
+            {"kind": kind, "language": "ru", "interpreter_present": True,
+             "text": "Synthetic request in the person's words."},
+            expect=expect,
+        )
+    )  # fmt: skip
+
+
 def answer(client, referral_id, verb, body=None, expect=200) -> dict:
     response = client.post(
         f"/api/v1/referrals/{referral_id}/{verb}/", body or {}, format="json"
