@@ -74,6 +74,13 @@ class Event(models.TextChoices):
     ANONYMOUS_NOTIFICATION = "referral.anonymous_notification"
     DECISION_TAKEN = "decision.taken"
     DEADLINE_OVERDUE = "deadline.overdue"
+    # The transnational exchange (referral/services/transnational.py)
+    HANDOVER_SENT = "handover.sent"
+    HANDOVER_RECEIVED = "handover.received"
+    HANDOVER_REFUSED = "handover.refused"
+    HANDOVER_ACKNOWLEDGED = "handover.acknowledged"
+    HANDOVER_ANSWERED = "handover.answered"
+    HANDOVER_DOWNLOADED = "handover.downloaded"
     # Oversight
     AUDIT_EXPORTED = "audit.exported"
     STATISTICS_EXPORTED = "statistics.exported"

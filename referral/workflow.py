@@ -30,6 +30,9 @@ from referral.models import (
     Decision,
     DecisionKind,
     GuardianAppointment,
+    Handover,
+    HandoverDirection,
+    HandoverStatus,
     Referral,
     ReferralState,
     SuspendReason,
@@ -308,3 +311,20 @@ def calls_for_referral(case: Case, outcome: str) -> bool:
 
 def identification_pending(case: Case) -> bool:
     return case.state == CaseState.REFERRED
+
+
+def no_handover_to_answer() -> Conflict:
+    return Conflict(
+        _("This case has no received hand-over waiting for an answer."),
+        code="no_handover_to_answer",
+    )
+
+
+def require_inbound_handover(case: Case) -> None:
+    """The case was opened by a hand-over from a partner mechanism that is
+    not answered yet (referral/services/transnational.py)."""
+    if not Handover.objects.filter(
+        case=case, direction=HandoverDirection.INBOUND,
+        status=HandoverStatus.RECEIVED,
+    ).exists():  # fmt: skip
+        raise no_handover_to_answer()

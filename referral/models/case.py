@@ -693,6 +693,10 @@ class DeadlineKind(models.TextChoices):
     REFERRAL_ANSWER = "referral_answer", _("Referral answer")
     RG_DECISION = "rg_decision", _("Reasonable-grounds decision")
     RECOVERY_PERIOD_END = "recovery_period_end", _("Recovery period ends")
+    # The transnational exchange (referral/transnational.py): the partner's
+    # acknowledgement of a sent hand-over; referring on a received one.
+    HANDOVER_ACKNOWLEDGEMENT = "handover_ack", _("Hand-over acknowledgement")
+    HANDOVER_ONWARD = "handover_onward", _("Refer on a received hand-over")
 
 
 class Deadline(models.Model):

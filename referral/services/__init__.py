@@ -41,6 +41,13 @@ from referral.services.decisions import (
     decision_reasonable_grounds,
     decision_reconsider,
 )
+from referral.services.transnational import (
+    handover_answer,
+    handover_package_download,
+    handover_send,
+    inbox_receive,
+    inbox_refusal_record,
+)
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
@@ -66,6 +73,11 @@ __all__ = [
     "decision_reasonable_grounds",
     "decision_reconsider",
     "guardian_appoint",
+    "handover_answer",
+    "handover_package_download",
+    "handover_send",
+    "inbox_receive",
+    "inbox_refusal_record",
     "person_erase",
     "person_read",
     "referral_accept",
