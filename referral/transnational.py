@@ -124,9 +124,7 @@ def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict
         "nrm_age_group": person.age_group,
         "nrm_language": case.language,
         "nrm_contact_details": person.contact_details,
-        "nrm_exploitation_forms": sorted(
-            case.exploitation_forms.values_list("form", flat=True)
-        ),
+        "nrm_exploitation_forms": sorted(case.forms.values_list("form", flat=True)),
         "nrm_screening": {
             "outcome": screening.outcome,
             "positive_dimensions": sorted(

@@ -85,7 +85,9 @@ def seal(claims: dict, *, signing_key: dict, encryption_key: dict) -> str:
 def recipient_kid(message: str) -> str:
     """The `kid` of the encryption key a JWE says it was encrypted to."""
     try:
-        return str(jwe.extract_compact(message.encode()).protected["kid"])
+        return str(
+            jwe.extract_compact(message.encode(), jwe.default_registry).protected["kid"]
+        )
     except (_LibraryError, ValueError, TypeError, KeyError, UnicodeError):
         raise JoseError("format") from None
 
