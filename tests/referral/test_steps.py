@@ -30,7 +30,7 @@ def test_the_steps_of_todays_workflow_are_declared():
         "screen", "flag-for-referral", "record-consent", "send-referral",
         "notify-anonymously", "appoint-guardian", "record-best-interests",
         "decide-reasonable-grounds", "decide-conclusive-grounds", "reconsider",
-        "suspend", "resume", "transfer", "close",
+        "suspend", "resume", "transfer", "close", "answer-handover",
     }  # fmt: skip
     assert set(REFERRAL_STEPS) == {
         "accept",
