@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
         "SuspendReasonEnum": "referral.models.SuspendReason",
         "DeclineReasonEnum": "referral.models.DeclineReason",
         "DuplicateOutcomeEnum": "referral.models.DuplicateOutcome",
+        "HandoverKindEnum": "referral.models.HandoverKind",
+        "HandoverStatusEnum": "referral.models.HandoverStatus",
+        "HandoverDirectionEnum": "referral.models.HandoverDirection",
+        "HandoverDeclineReasonEnum": "referral.models.HandoverDeclineReason",
     },
     # Error answers, documented once for every operation (config/schema.py).
     "POSTPROCESSING_HOOKS": [
