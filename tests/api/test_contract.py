@@ -40,6 +40,10 @@ POSITIVE_MAY_BE_400 = {
     # services answer 400 for one that is not.
     "/api/v1/cases/{case_id}/transitions/record-consent/": "organisation directory",
     "/api/v1/cases/{case_id}/transitions/send-referral/": "organisation directory",
+    # A hand-over package is a string to the schema; it must also decrypt
+    # under our keys and verify against the partner directory
+    # (docs/transnational.md lists the refusals).
+    "/api/v1/transnational/inbox/": "signed, encrypted package",
 }
 
 
