@@ -90,7 +90,7 @@ def timestamp(moment: datetime) -> int:
 
 def from_timestamp(value: object) -> datetime:
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise _malformed()
+        raise malformed()
     return datetime.fromtimestamp(value, tz=UTC)
 
 
@@ -203,28 +203,28 @@ def seal_for(partner: PartnerMechanism, claims: dict, at: datetime) -> str:
 # Opening what a partner sent: each refusal a stable code, no content.
 
 
-def _malformed() -> InvalidInput:
+def malformed() -> InvalidInput:
     return InvalidInput(
         _("This is not a hand-over package or acknowledgement."),
         code="package_malformed",
     )
 
 
-def _tampered() -> InvalidInput:
+def tampered() -> InvalidInput:
     return InvalidInput(
         _("The package does not decrypt or its signature does not verify."),
         code="package_tampered",
     )
 
 
-def _not_for_us() -> InvalidInput:
+def not_for_us() -> InvalidInput:
     return InvalidInput(
         _("The package is not addressed to this mechanism."),
         code="package_not_addressed_to_us",
     )
 
 
-def _unknown_key() -> Forbidden:
+def unknown_key() -> Forbidden:
     return Forbidden(
         _("The package is not signed by a valid key of a partner mechanism."),
         code="unknown_partner_key",
@@ -257,21 +257,21 @@ def open_message(sealed: str, *, now: datetime) -> Message:
         )  # fmt: skip
     except jose.JoseError as exc:
         raise {
-            "format": _malformed,
-            "unknown_recipient_key": _not_for_us,
-            "decrypt": _tampered,
-            "signature": _tampered,
-            "unknown_signing_key": _unknown_key,
-            "claims": _malformed,
+            "format": malformed,
+            "unknown_recipient_key": not_for_us,
+            "decrypt": tampered,
+            "signature": tampered,
+            "unknown_signing_key": unknown_key,
+            "claims": malformed,
         }[exc.stage]() from None
     claims = opened.claims
     partner = valid[opened.signing_kid].partner
     if claims.get("iss") != partner.mechanism_id:
-        raise _unknown_key()
+        raise unknown_key()
     if claims.get("aud") != mechanism_id():
-        raise _not_for_us()
+        raise not_for_us()
     if claims.get("typ") not in (PACKAGE_TYPE, ACKNOWLEDGEMENT_TYPE):
-        raise _malformed()
+        raise malformed()
     made_at = from_timestamp(claims.get("iat"))
     expires_at = from_timestamp(claims.get("exp"))
     if expires_at + CLOCK_SKEW < now:
@@ -280,7 +280,7 @@ def open_message(sealed: str, *, now: datetime) -> Message:
             code="package_expired",
         )
     if made_at - CLOCK_SKEW > now:
-        raise _malformed()
+        raise malformed()
     return Message(
         partner=partner, claims=claims, made_at=made_at, expires_at=expires_at
     )

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,10 +137,10 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
     try:
         package_id = uuid.UUID(str(claims.get("jti")))
     except ValueError:
-        raise exchange._malformed() from None
+        raise exchange.malformed() from None
     document = claims.get("case")
     if not isinstance(document, dict) or claims.get("kind") not in HandoverKind.values:
-        raise exchange._malformed()
+        raise exchange.malformed()
     earlier = Handover.objects.filter(
         direction=HandoverDirection.INBOUND, partner=partner, package_id=package_id
     ).first()
@@ -156,15 +157,19 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
             _("This mechanism has no designated contact point for hand-overs."),
             code="no_contact_point",
         )
-    person = persons.person_create(**_person_fields(document))
     registrar = _exchange_user()
-    case = Case(
-        person=person, organisation=contact_point, region=contact_point.region,
-        reception_stage=ReceptionStage.TRANSIT,
-        language=_text(document.get("nrm_language"), 16), registered_at=now,
-        registered_by=registrar, state_changed_at=now,
-    )  # fmt: skip
-    case.full_clean(exclude=["person", "state"])
+    try:
+        person = persons.person_create(**_person_fields(document))
+        case = Case(
+            person=person, organisation=contact_point, region=contact_point.region,
+            reception_stage=ReceptionStage.TRANSIT,
+            language=_text(document.get("nrm_language"), 16), registered_at=now,
+            registered_by=registrar, state_changed_at=now,
+        )  # fmt: skip
+        case.full_clean(exclude=["person", "state"])
+    except ValidationError:
+        # Codes outside our lists: the package does not fit this mechanism.
+        raise exchange.malformed() from None
     case.save(force_insert=True)
     policy.grant_case_access(case, contact_point)
     try:
@@ -216,12 +221,12 @@ def _person_fields(document: dict) -> dict:
     malformed package (400), never a 500."""
     names = (document.get("prs_FirstName"), document.get("prs_SecondName"))
     if not all(isinstance(n, str) and n for n in names):
-        raise exchange._malformed()
+        raise exchange.malformed()
     birth = document.get("prs_Birthdate")
     try:
         born = date.fromisoformat(birth) if birth else None
     except (TypeError, ValueError):
-        raise exchange._malformed() from None
+        raise exchange.malformed() from None
     return {
         "given_names": names[0], "family_name": names[1], "date_of_birth": born,
         "sex": _SEX.get(document.get("prs_Gender"), "unknown"),
@@ -276,11 +281,11 @@ def acknowledgement_record(*, message: exchange.Message, now: datetime) -> str:
     claims = message.claims
     status = claims.get("status")
     if status not in (HandoverStatus.RECEIVED, *_FINAL):
-        raise exchange._malformed()
+        raise exchange.malformed()
     try:
         package_id = uuid.UUID(str(claims.get("handover")))
     except ValueError:
-        raise exchange._malformed() from None
+        raise exchange.malformed() from None
     handover = (
         Handover.objects.select_for_update()
         .select_related("case")
@@ -416,6 +421,8 @@ class DeliveryRefused(Exception):
 def deliver(message: OutboxMessage) -> None:
     """POST a queued package (or acknowledgement) to the partner's inbox; a
     package's answer is the partner's signed `received`, recorded here."""
+    if not message.payload.get("package"):
+        return  # dropped when the person was erased: nothing left to send
     handover = Handover.objects.select_related("partner").get(
         pk=message.payload["handover_id"]
     )

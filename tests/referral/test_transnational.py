@@ -340,3 +340,24 @@ def test_a_partner_is_imported_from_its_key_set_with_fingerprints(
     call_command("transnational_keygen", "--list", stdout=listed)
     ours = sorted(line.split()[2] for line in listed.getvalue().splitlines())
     assert fingerprints == ours
+
+
+def test_erasing_the_person_drops_the_packages_kept_for_partners(mechanism, exchange):
+    case_id, handover = _transfer(mechanism)
+    erased = mechanism.client("supervisor").post(
+        f"/api/v1/cases/{case_id}/erase-person/"
+    )
+    assert erased.status_code == 200, erased.json()
+    handover.refresh_from_db()
+    message = OutboxMessage.objects.get(kind="transnational.handover")
+    assert handover.package == "" and message.payload["package"] == ""
+    deliver_pending()
+    message.refresh_from_db()
+    assert message.delivered_at is not None and message.attempts == 1
+
+
+def test_a_package_with_codes_outside_our_lists_is_refused(exchange):
+    claims = exchange.package()
+    claims["case"]["nrm_age_group"] = "not-a-group"
+    before, events = rows(), AuditEvent.objects.count()
+    _refused(post(exchange.seal(claims)), "package_malformed", before, events)
