@@ -26,6 +26,8 @@ from referral.models import (
     Handover,
     Person,
 )
+from referral.vault import jose
+from tests.support.casework import page_client
 from tests.support.exchange import ForeignMechanism, own_public, tamper, use_own_keys
 from tests.support.journeys import consent, step, to_referral_pending
 
@@ -217,6 +219,11 @@ def test_the_partners_acknowledgement_closes_the_loop(
     [listed] = shown_to.json()["results"]
     assert listed["status"] == shown
     assert [d["attempts"] for d in listed["deliveries"]] == [0]
+    # The case page says so.
+    page = page_client("reception").get(f"/cases/{case_id}/").content.decode()
+    assert {"accepted": "Hand-over confirmed", "declined": "Hand-over declined"}[
+        shown
+    ] in page
     # A late or repeated "received" does not undo the answer.
     post(exchange.seal(exchange.acknowledgement(handover.package_id, "received")))
     handover.refresh_from_db()
@@ -361,3 +368,21 @@ def test_a_package_with_codes_outside_our_lists_is_refused(exchange):
     claims["case"]["nrm_age_group"] = "not-a-group"
     before, events = rows(), AuditEvent.objects.count()
     _refused(post(exchange.seal(claims)), "package_malformed", before, events)
+
+
+def test_rotating_keys_loses_no_package_in_flight(mechanism, exchange):
+    old_encryption = own_public("enc")
+    case_id, handover = _transfer(mechanism)
+    # We rotate while the partner still holds our old public keys.
+    call_command("transnational_keygen", "--rotate", stdout=io.StringIO())
+    assert own_public("enc")["kid"] != old_encryption["kid"]
+    ack = exchange.acknowledgement(handover.package_id, "received")
+    late = post(exchange.seal(ack, to_key=old_encryption))
+    assert late.status_code == 200, late.json()
+    # The partner rotates too: a new signing key beside the old one.
+    new_signing = jose.new_key_pair(use="sig", kid="XC-sig-2")
+    exchange.list_key(new_signing, "sig")
+    answer = exchange.acknowledgement(handover.package_id, "accepted")
+    assert post(exchange.seal(answer, signing_key=new_signing)).status_code == 200
+    handover.refresh_from_db()
+    assert handover.status == "accepted"
