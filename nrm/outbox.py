@@ -76,7 +76,8 @@ def enqueue(
 
 
 def deliver_pending(*, limit: int = 500) -> int:
-    """Deliver undelivered messages by e-mail; returns how many were sent.
+    """Deliver undelivered messages (by e-mail, or by the transport
+    registered for their kind); returns how many were sent.
 
     Each message is locked (SKIP LOCKED where supported) so several workers
     can run at once; a failure is counted and retried on a later run, after

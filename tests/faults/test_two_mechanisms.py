@@ -20,6 +20,7 @@ from nrm.models import OutboxMessage
 from nrm.outbox import deliver_pending
 from referral.models import Case, Deadline, Handover
 from referral.vault import exchangekeys
+from tests.support.exchange import tamper
 from tests.support.gunicorn import gunicorn
 from tests.support.gunicorn import test_database_url as xa_database_url
 from tests.support.journeys import consent, step, to_referral_pending
@@ -125,6 +126,13 @@ def test_a_case_transferred_on_one_mechanism_arrives_and_is_acknowledged(
         # The same package again opens no second case on XC.
         status, replay = xc.server.request("POST", INBOX, {"package": package})
         assert status == 409 and replay["code"] == "package_replayed"
+        # One byte changed is refused by XC; XC's package is refused by XA.
+        status, tampered = xc.server.request(
+            "POST", INBOX, {"package": tamper(package)}
+        )
+        assert (status, tampered["code"]) == (400, "package_tampered")
+        status, misdirected = xa_server.request("POST", INBOX, {"package": package})
+        assert (status, misdirected["code"]) == (400, "package_not_addressed_to_us")
         rows = xc.call("tests.support.peer:handover_rows")
         assert rows["cases"] == 1 and rows["persons"] == 1
         assert rows["handovers"] == [["inbound", "accepted", str(case_id)]]
