@@ -76,9 +76,9 @@ class PartnerKey(models.Model):
     class Meta:
         ordering = ["partner", "use", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["partner", "kid"], name="partner_key_kid_unique"
-            )
+            # A kid names one key across the directory: a package's signature
+            # names its key by kid alone, before we know who sent it.
+            models.UniqueConstraint(fields=["kid"], name="partner_key_kid_unique")
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from referral.models import (
     Deadline,
     Handover,
     Person,
+    Referral,
 )
 from referral.vault import jose
 from tests.support.casework import page_client
@@ -386,3 +387,18 @@ def test_rotating_keys_loses_no_package_in_flight(mechanism, exchange):
     assert post(exchange.seal(answer, signing_key=new_signing)).status_code == 200
     handover.refresh_from_db()
     assert handover.status == "accepted"
+
+
+def test_a_transfer_to_a_partner_without_a_valid_key_writes_nothing(
+    mechanism, exchange
+):
+    exchange.partner.keys.filter(use="enc").update(
+        valid_until=timezone.now() - timedelta(minutes=1)
+    )
+    reception, case_id = to_referral_pending(mechanism)
+    consent(reception, case_id, mechanism.foreign_nrm, "transnational")
+    before = (rows(), Referral.objects.count(), AuditEvent.objects.count())
+    refused = step(reception, case_id, "transfer", {"country": "XC"}, expect=409)
+    assert refused["code"] == "partner_key_missing"
+    assert (rows(), Referral.objects.count(), AuditEvent.objects.count()) == before
+    assert Case.objects.get(pk=case_id).state == "referral_pending"

@@ -84,6 +84,10 @@ class Command(BaseCommand):
                     raise CommandError("Every key needs a kid and a use (sig or enc).")
                 listed.add(kid)
                 public = {**public, "kid": kid, "use": use}
+                if PartnerKey.objects.filter(kid=kid).exclude(partner=partner).exists():
+                    raise CommandError(
+                        f"Key {kid} belongs to another partner: refused."
+                    )
                 stored, created = PartnerKey.objects.get_or_create(
                     partner=partner, kid=kid,
                     defaults={"use": use, "jwk": public, "valid_from": now,
