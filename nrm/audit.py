@@ -88,6 +88,13 @@ class Event(models.TextChoices):
     RETURN_RECORDED = "return.recorded"
     REINTEGRATION_FOLLOWED_UP = "return.reintegration_followed_up"
     RESIDENCE_PERMIT_RECORDED = "residence_permit.recorded"
+    # The transnational exchange (referral/services/transnational.py)
+    HANDOVER_SENT = "handover.sent"
+    HANDOVER_RECEIVED = "handover.received"
+    HANDOVER_REFUSED = "handover.refused"
+    HANDOVER_ACKNOWLEDGED = "handover.acknowledged"
+    HANDOVER_ANSWERED = "handover.answered"
+    HANDOVER_DOWNLOADED = "handover.downloaded"
     # Oversight
     AUDIT_EXPORTED = "audit.exported"
     STATISTICS_EXPORTED = "statistics.exported"

@@ -133,6 +133,14 @@ class CountryProfile(models.Model):
             "person's reintegration within this many days."
         ),
     )
+    transnational_contact_point = models.ForeignKey(
+        "Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The designated contact point: hand-overs received from partner "
+            "mechanisms open their case there."
+        ),
+    )  # fmt: skip
     age_of_majority = models.PositiveSmallIntegerField(
         default=18, validators=[MinValueValidator(14), MaxValueValidator(21)]
     )
@@ -387,6 +395,8 @@ class OutboxMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    # Backoff: a failed delivery is not tried again before this time.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -4,9 +4,12 @@ delivered after commit, at least once."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.training import BAND, is_training
@@ -50,6 +53,35 @@ class Notification(models.TextChoices):
         "recovery.protection_ended",
         "Recovery and reflection period ended or cancelled",
     )
+    # Posted to a partner mechanism's inbox, not e-mailed: the payload is the
+    # package (a JWE, ciphertext to the partner) and the hand-over's id.
+    TRANSNATIONAL_HANDOVER = "transnational.handover", "Hand-over package"
+    TRANSNATIONAL_ACKNOWLEDGEMENT = (
+        "transnational.acknowledgement",
+        "Hand-over acknowledgement",
+    )
+
+
+# Deliveries other than e-mail, registered by the app that owns them (the
+# referral app posts transnational packages to partner inboxes): kind ->
+# callable(message) that raises on failure.
+_transports: dict[str, Callable[[OutboxMessage], None]] = {}
+
+# A failed delivery to a partner waits before it is tried again: 1, 2, 4...
+# minutes, at most six hours.
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+MAX_ATTEMPTS = 10
+
+
+def register_transport(
+    kind: Notification | str, deliver: Callable[[OutboxMessage], None]
+) -> None:
+    _transports[Notification(kind).value] = deliver
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 def enqueue(
@@ -65,11 +97,12 @@ def enqueue(
 
 
 def deliver_pending(*, limit: int = 500) -> int:
-    """Deliver undelivered messages by e-mail; returns how many were sent.
+    """Deliver undelivered messages (by e-mail, or by the transport
+    registered for their kind); returns how many were sent.
 
     Each message is locked (SKIP LOCKED where supported) so several workers
-    can run at once; a failure is counted and retried on the next run. The
-    message names ids only: the recipient signs in to see more.
+    can run at once; a failure is counted and retried on a later run, after
+    a backoff. An e-mail names ids only: the recipient signs in to see more.
     """
     sent = 0
     tried: list = []
@@ -78,7 +111,11 @@ def deliver_pending(*, limit: int = 500) -> int:
             message = (
                 OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("organisation")
-                .filter(delivered_at__isnull=True, attempts__lt=10)
+                .filter(delivered_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+                .filter(
+                    Q(next_attempt_at__isnull=True)
+                    | Q(next_attempt_at__lte=timezone.now())
+                )
                 .exclude(pk__in=tried)
                 .order_by("created_at")
                 .first()
@@ -91,7 +128,14 @@ def deliver_pending(*, limit: int = 500) -> int:
                 _send(message)
             except Exception as exc:  # noqa: BLE001 - retried later, kept in the row
                 message.last_error = type(exc).__name__
-                message.save(update_fields=["attempts", "last_error"])
+                if message.kind in _transports:
+                    # A partner's inbox: its refusal code is kept, and the
+                    # next attempt waits (e-mail is retried on the next run).
+                    message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+                    message.next_attempt_at = timezone.now() + backoff(message.attempts)
+                message.save(
+                    update_fields=["attempts", "last_error", "next_attempt_at"]
+                )
                 logger.warning("outbox delivery failed", extra={"event": message.kind})
                 continue
             message.delivered_at = timezone.now()
@@ -101,6 +145,10 @@ def deliver_pending(*, limit: int = 500) -> int:
 
 
 def _send(message: OutboxMessage) -> None:
+    transport = _transports.get(message.kind)
+    if transport is not None:
+        transport(message)
+        return
     recipient = message.organisation.email
     if not recipient:
         return

@@ -57,6 +57,10 @@ class Capability(models.TextChoices):
         _("Review and resolve possible duplicate registrations"),
     )
     SUBJECT_ACCESS = "audit.subject_access", _("Produce a data subject's history")
+    HANDOVER_EXPORT = (
+        "handover.export",
+        _("Download a transnational hand-over package"),
+    )
     STATISTICS_NATIONAL = "statistics.national", _("Read national statistics")
     STATISTICS_ORGANISATION = (
         "statistics.organisation",
@@ -101,6 +105,7 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
         C.PERSON_READ, C.PERSON_ERASE, C.CASE_VIEW, C.REFERRAL_INBOX,
         C.CASE_CLOSE, C.GUARDIAN_APPOINT, C.DEADLINES_VIEW, C.AUDIT_READ,
         C.SUBJECT_ACCESS, C.STATISTICS_ORGANISATION, C.DUPLICATE_REVIEW,
+        C.HANDOVER_EXPORT,
     }),
     R.RAPPORTEUR: frozenset({
         C.STATISTICS_NATIONAL, C.STATISTICS_CASE_LEVEL,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from referral import api, audit_api, duplicate_api
+from referral import api, audit_api, duplicate_api, transnational_api
 from referral.statistics.api import statistics_api_urlpatterns
 from referral.steps import REFERRAL_STEPS, STEPS
 
@@ -52,6 +52,26 @@ api_urlpatterns = [
         "cases/<uuid:case_id>/decisions/",
         api.CaseDecisionsApi.as_view(),
         name="case-decisions",
+    ),
+    path(
+        "cases/<uuid:case_id>/handovers/",
+        transnational_api.CaseHandoversApi.as_view(),
+        name="case-handovers",
+    ),
+    path(
+        "cases/<uuid:case_id>/handover-package/",
+        transnational_api.CaseHandoverPackageApi.as_view(),
+        name="case-handover-package",
+    ),
+    path(
+        ".well-known/jwks.json",
+        transnational_api.WellKnownKeysApi.as_view(),
+        name="exchange-keys",
+    ),
+    path(
+        "transnational/inbox/",
+        transnational_api.InboxApi.as_view(),
+        name="transnational-inbox",
     ),
     path(
         "cases/<uuid:case_id>/history/",

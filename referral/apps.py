@@ -9,4 +9,13 @@ class ReferralConfig(AppConfig):
     def ready(self):
         # The workflow's steps are declared on their services (`@step`): the
         # registry (referral.steps.STEPS) is complete once they are imported.
+        from nrm import outbox
         from referral import services  # noqa: F401
+        from referral.services import transnational
+
+        # Packages and acknowledgements go to partner inboxes, not by e-mail.
+        for kind in (
+            outbox.Notification.TRANSNATIONAL_HANDOVER,
+            outbox.Notification.TRANSNATIONAL_ACKNOWLEDGEMENT,
+        ):
+            outbox.register_transport(kind, transnational.deliver)

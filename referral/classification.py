@@ -118,6 +118,22 @@ CLASSIFICATION: dict[str, Entry] = {
         "sent_by": Y, "answer_due_at": X, "answered_at": C, "answered_by": Y,
         "decline_reason": X, "completed_at": C, "handover": P,
     }),
+    # The transnational exchange: a sent package is ciphertext to the partner
+    # (personal data, sealed); a received one leaves ids and codes only.
+    "referral.Handover": Entry(PEOPLE, CASEWORK, {
+        "id": Y, "direction": C, "kind": C, "partner": C, "case": Y,
+        "referral": Y, "package_id": Y, "made_at": C, "expires_at": X,
+        "package": P, "partner_reference": Y, "status": C, "status_at": C,
+        "reason_code": X,
+    }),
+    "referral.PartnerMechanism": Entry(NOBODY, SERVICE, {
+        "id": X, "mechanism_id": X, "country": X, "name": X, "contact_point": X,
+        "inbox_url": X, "organisation": X, "is_active": X,
+    }),
+    "referral.PartnerKey": Entry(NOBODY, SERVICE, {
+        "id": X, "partner": X, "use": X, "kid": X, "jwk": X, "fingerprint": X,
+        "valid_from": X, "valid_until": X,
+    }),
     "referral.AnonymousNotification": Entry(PEOPLE, CASEWORK, {
         "id": Y, "case": Y, "from_organisation": C, "to_organisation": C,
         "sex": C, "age_group": C, "citizenship": C, "exploitation_forms": S,
@@ -225,7 +241,7 @@ CLASSIFICATION: dict[str, Entry] = {
         "k_anonymity", "l_diversity", "working_weekdays", "public_holidays",
         "retention_closed_case_days", "retention_refused_case_days",
         "retention_audit_days", "retention_outbox_days",
-        "retention_statistics_release_days",
+        "retention_statistics_release_days", "transnational_contact_point",
     ), X)),
     "nrm.Service": Entry(NOBODY, SERVICE, dict.fromkeys(
         ("id", "organisation", "kind", "is_active"), X
@@ -248,9 +264,10 @@ CLASSIFICATION: dict[str, Entry] = {
     "nrm.AuditChainHead": Entry(NOBODY, SECURITY, dict.fromkeys(
         ("id", "last_id", "last_hash"), X
     )),
+    # A transnational package in the payload is ciphertext to the partner.
     "nrm.OutboxMessage": Entry(NOBODY, SERVICE, {
-        "id": X, "kind": X, "organisation": X, "payload": Y, "created_at": X,
-        "delivered_at": X, "attempts": X, "last_error": X,
+        "id": X, "kind": X, "organisation": X, "payload": P, "created_at": X,
+        "delivered_at": X, "attempts": X, "last_error": X, "next_attempt_at": X,
     }),
     # Training exercises (training/): synthetic personas only ---------------
     "training.TrainingMarker": Entry(NOBODY, SERVICE, dict.fromkeys(

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from core import clock
 from core.errors import NotVisible
 from nrm.choices import CHILD_AGE_GROUPS, AgeGroup
+from nrm.models import OutboxMessage
 from referral import vault
-from referral.models import DataKey, Person
+from referral.models import DataKey, Handover, Person
 from referral.vault import PersonErased, SealedField
 
 SEALED_FIELDS = (
@@ -220,9 +221,26 @@ def person_erase(*, person_id: UUID) -> Person:
     person.erased_at = now
     person.blind_index = None
     person.save(update_fields=["erased_at", "blind_index"])
+    _drop_handover_packages(person.pk)
     if data_key is not None:
         person.data_key = data_key
     return person
+
+
+def _drop_handover_packages(person_id: UUID) -> None:
+    """Packages sent to partner mechanisms are encrypted to their keys, not
+    under the person's data key: erasure drops the copies kept here (and in
+    the outbox, which then has nothing left to send)."""
+    handovers = Handover.objects.filter(case__person_id=person_id).exclude(package="")
+    ids = [str(pk) for pk in handovers.values_list("pk", flat=True)]
+    if not ids:
+        return
+    handovers.update(package="")
+    for message in OutboxMessage.objects.select_for_update().filter(
+        payload__handover_id__in=ids
+    ):
+        message.payload = {**message.payload, "package": ""}
+        message.save(update_fields=["payload"])
 
 
 def sealed_rows_of(person_id: UUID) -> list[tuple[Any, list[str]]]:

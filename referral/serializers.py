@@ -24,6 +24,10 @@ from referral.models import (
     DeadlineKind,
     DecisionKind,
     DeclineReason,
+    HandoverDeclineReason,
+    HandoverDirection,
+    HandoverKind,
+    HandoverStatus,
     PersonRequestKind,
     ReceptionStage,
     ReferralState,
@@ -693,3 +697,65 @@ class ResidencePermitSerializer(serializers.Serializer):
     status = code(ResidencePermitStatus.choices)
     status_on = serializers.DateField(read_only=True)
     recorded_at = serializers.DateTimeField(read_only=True)
+
+
+# The transnational exchange (referral/services/transnational.py)
+
+
+class HandoverAnswerSerializer(StrictSerializer):
+    accept = serializers.BooleanField(
+        label=_("Take the case on"),
+        style={"choices": ((True, _("Accept")), (False, _("Decline")))},
+    )
+    reason_code = serializers.ChoiceField(
+        choices=HandoverDeclineReason.choices, required=False, allow_blank=True,
+        default="", label=_("Reason for declining"),
+    )  # fmt: skip
+
+
+class PartnerRefSerializer(serializers.Serializer):
+    mechanism_id = serializers.CharField(read_only=True)
+    country = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class HandoverSerializer(serializers.Serializer):
+    """A hand-over sent or received, with what the other side acknowledged;
+    never the package's content."""
+
+    id = serializers.UUIDField(read_only=True)
+    case_id = serializers.UUIDField(read_only=True)
+    direction = code(HandoverDirection.choices)
+    kind = code(HandoverKind.choices)
+    partner = PartnerRefSerializer(read_only=True)
+    package_id = serializers.UUIDField(read_only=True)
+    made_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+    partner_reference = serializers.CharField(
+        read_only=True,
+        help_text="The other side's case number (the sender's, or the receiver's "
+        "from its acknowledgement).",
+    )
+    status = code(HandoverStatus.choices)
+    status_at = serializers.DateTimeField(read_only=True)
+    reason_code = serializers.CharField(read_only=True)
+
+
+class DeliverySerializer(serializers.Serializer):
+    """One queued message to a partner's inbox and its delivery attempts."""
+
+    id = serializers.UUIDField(read_only=True)
+    handover_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
+    last_error = serializers.CharField(read_only=True)
+    next_attempt_at = moment()
+    delivered_at = moment()
+
+
+class InboxSerializer(StrictSerializer):
+    package = serializers.CharField(
+        max_length=1_000_000, trim_whitespace=True,
+        help_text="A hand-over package or an acknowledgement: a JWE (compact).",
+    )  # fmt: skip

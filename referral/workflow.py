@@ -33,6 +33,9 @@ from referral.models import (
     Decision,
     DecisionKind,
     GuardianAppointment,
+    Handover,
+    HandoverDirection,
+    HandoverStatus,
     PersonRequest,
     ReconsiderationRequest,
     Referral,
@@ -574,3 +577,20 @@ def calls_for_referral(case: Case, outcome: str) -> bool:
     """Presumed or possible indicators call for referral; a child (or presumed
     child) is referred to child protection whatever the screening says."""
     return case.person.is_child or outcome in {"presumed", "possible"}
+
+
+def no_handover_to_answer() -> Conflict:
+    return Conflict(
+        _("This case has no received hand-over waiting for an answer."),
+        code="no_handover_to_answer",
+    )
+
+
+def require_inbound_handover(case: Case) -> None:
+    """The case was opened by a hand-over from a partner mechanism that is
+    not answered yet (referral/services/transnational.py)."""
+    if not Handover.objects.filter(
+        case=case, direction=HandoverDirection.INBOUND,
+        status=HandoverStatus.RECEIVED,
+    ).exists():  # fmt: skip
+        raise no_handover_to_answer()

@@ -279,6 +279,10 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "referral.models.RiskLevel",
         "ReturnKindEnum": "referral.models.ReturnKind",
         "ResidencePermitStatusEnum": "referral.models.ResidencePermitStatus",
+        "HandoverKindEnum": "referral.models.HandoverKind",
+        "HandoverStatusEnum": "referral.models.HandoverStatus",
+        "HandoverDirectionEnum": "referral.models.HandoverDirection",
+        "HandoverDeclineReasonEnum": "referral.models.HandoverDeclineReason",
     },
     # Error answers, documented once for every operation (config/schema.py).
     "POSTPROCESSING_HOOKS": [
@@ -302,6 +306,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.PersonalDataReporterFi
 # Vault keys: a key file (JSON) or the environment; never the database.
 # See referral/vault/ (its package docstring) for the format.
 VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", "")
+# The transnational exchange (referral/transnational.py): this mechanism's
+# signing and encryption keys, in a key file beside the vault's (created by
+# `manage.py transnational_keygen`), and its identifier in the packages
+# (default: the active country profile's country code).
+TRANSNATIONAL_KEY_FILE = env.string("TRANSNATIONAL_KEY_FILE", "")
+TRANSNATIONAL_MECHANISM_ID = env.string("TRANSNATIONAL_MECHANISM_ID", "")
 
 INDICATOR_CATALOGUE_DIRS = env.string_list("INDICATOR_CATALOGUE_DIRS")
 

@@ -13,6 +13,10 @@ VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "demo-vault-keys.jso
 VAULT_KEYS = ""
 VAULT_CREATE_KEY_FILE = True
 AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", str(VAR_DIR / "demo-audit-keys.json"))
+TRANSNATIONAL_KEY_FILE = env.string(
+    "TRANSNATIONAL_KEY_FILE", str(VAR_DIR / "demo-exchange-keys.json")
+)
+TRANSNATIONAL_CREATE_KEY_FILE = True
 AUDIT_CREATE_KEY_FILE = True
 
 # Static files from the source folders, without `collectstatic`.

@@ -36,6 +36,10 @@ VAULT_KEY_FILE = env.string("VAULT_KEY_FILE", str(VAR_DIR / "test-vault-keys.jso
 VAULT_KEYS = ""
 VAULT_CREATE_KEY_FILE = True
 AUDIT_KEY_FILE = env.string("AUDIT_KEY_FILE", str(VAR_DIR / "test-audit-keys.json"))
+TRANSNATIONAL_KEY_FILE = env.string(
+    "TRANSNATIONAL_KEY_FILE", str(VAR_DIR / "test-exchange-keys.json")
+)
+TRANSNATIONAL_CREATE_KEY_FILE = True
 AUDIT_CREATE_KEY_FILE = True
 # Between transactional tests the runner empties every table with TRUNCATE,
 # which the audit tables' triggers refuse: the flush runs with the triggers

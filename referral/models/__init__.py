@@ -60,8 +60,26 @@ from referral.models.statistics import (
     ReleaseCounts,
     StatisticsRelease,
 )
+from referral.models.transnational import (
+    Handover,
+    HandoverDeclineReason,
+    HandoverDirection,
+    HandoverKind,
+    HandoverStatus,
+    KeyUse,
+    PartnerKey,
+    PartnerMechanism,
+)
 
 __all__ = [
+    "Handover",
+    "HandoverDeclineReason",
+    "HandoverDirection",
+    "HandoverKind",
+    "HandoverStatus",
+    "KeyUse",
+    "PartnerKey",
+    "PartnerMechanism",
     "CLOSE_REASONS_NEEDING_BIA",
     "OPEN_STATES",
     "AnonymousNotification",

@@ -831,6 +831,10 @@ class DeadlineKind(models.TextChoices):
     MAJORITY_REVIEW = "majority_review", _("Review: recorded age of majority")
     RECONSIDERATION = "reconsideration", _("Reconsideration decided")
     REINTEGRATION_FOLLOW_UP = "reintegration_follow_up", _("Reintegration follow-up")
+    # The transnational exchange (referral/transnational.py): the partner's
+    # acknowledgement of a sent hand-over; referring on a received one.
+    HANDOVER_ACKNOWLEDGEMENT = "handover_ack", _("Hand-over acknowledgement")
+    HANDOVER_ONWARD = "handover_onward", _("Refer on a received hand-over")
 
 
 class Deadline(models.Model):

@@ -55,6 +55,13 @@ from referral.services.protection import (
     residence_permit_record,
     risk_assess,
 )
+from referral.services.transnational import (
+    handover_answer,
+    handover_package_download,
+    handover_send,
+    inbox_receive,
+    inbox_refusal_record,
+)
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
@@ -84,6 +91,11 @@ __all__ = [
     "guardian_appoint",
     "majority_sweep",
     "non_punishment_notify",
+    "handover_answer",
+    "handover_package_download",
+    "handover_send",
+    "inbox_receive",
+    "inbox_refusal_record",
     "person_erase",
     "person_request_record",
     "person_read",

@@ -20,6 +20,7 @@ from nrm.roles import Capability as C
 from nrm.selectors import active_profile, pathway_services
 from referral import persons, policy, workflow
 from referral import serializers as s
+from referral import transnational as exchange
 from referral.deadlines import end_of_day
 from referral.duplicates import duplicate_check
 from referral.models import (
@@ -30,6 +31,7 @@ from referral.models import (
     Deadline,
     DeadlineKind,
     DuplicateReview,
+    HandoverKind,
     PersonRequest,
     PersonRequestKind,
     Referral,
@@ -46,6 +48,7 @@ from referral.services.common import (
     transit,
     withdraw_open_referrals,
 )
+from referral.services.transnational import handover_send
 from referral.statistics import milestones
 from referral.steps import Context, step
 
@@ -217,6 +220,14 @@ def case_transfer(
     )  # fmt: skip
     referral.handover = json.dumps(_handover_package(case), sort_keys=True)
     referral.save(update_fields=["handover"])
+    partner = exchange.partner_for(recipient)
+    if partner is not None:
+        # A partner mechanism in the directory: the signed, encrypted package
+        # is queued for its inbox with this transition (referral/transnational.py).
+        handover_send(
+            case=case, partner=partner, kind=HandoverKind.TRANSFER, actor=actor,
+            membership=membership, now=now, referral=referral,
+        )  # fmt: skip
     transit(
         case, "transfer", actor=actor, membership=membership,
         extra={"country": country}, at=now, country=country,

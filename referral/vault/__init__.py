@@ -1,6 +1,7 @@
 """The personal-data vault: every piece of cryptography in the service.
 
-Modules, one per concern (only `cipher` imports `cryptography`):
+Modules, one per concern (only `cipher` imports `cryptography`, only `jose`
+the JOSE library):
 
     errors      VaultError, PersonErased
     keyfile     where the keys come from, the loaded keyring, key-file operations
@@ -9,6 +10,11 @@ Modules, one per concern (only `cipher` imports `cryptography`):
     field       SealedField, the model field sealed under its subject's key
     blindindex  name normalisation and the keyed blind index
     sealedfile  passphrase-sealed files: backup archives and the key export
+    jose        signed, encrypted messages between mechanisms (JWS in JWE;
+                the only module that imports joserfc)
+    exchangekeys  this mechanism's signing and encryption keys for the
+                transnational exchange (TRANSNATIONAL_KEY_FILE), beside the
+                vault's; docs/transnational.md
 
 Import the public names from `referral.vault` itself.
 

@@ -26,7 +26,7 @@ from nrm.choices import ServiceKind
 from nrm.roles import Capability
 from nrm.selectors import pathway_services
 from referral import forms, policy, selectors, services, steps, workflow
-from referral.models import CaseState, Consent, Decision, Screening
+from referral.models import CaseState, Consent, Decision, Handover, Screening
 from referral.views.common import (
     APPLICATION_ERRORS,
     add_validation_errors,
@@ -197,6 +197,9 @@ def case_page(request, case_id):
         "decisions": Decision.objects.filter(case=case).select_related(
             "organisation", "decided_by"
         ),
+        # Sent to or received from a partner mechanism, with its answer
+        # ("hand-over confirmed", "declined"): docs/transnational.md.
+        "handovers": Handover.objects.filter(case=case).select_related("partner"),
         "forms": [row.get_form_display() for row in case.forms.all()],
         "guardian": appointment.guardian if appointment else None,
         "timeline": timeline,

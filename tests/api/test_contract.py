@@ -49,6 +49,10 @@ POSITIVE_MAY_BE_400 = {
     # reasons take neither (docs/protections.md).
     "/api/v1/cases/{case_id}/transitions/transfer/": "the person's requests",
     "/api/v1/cases/{case_id}/transitions/close/": "return details by reason",
+    # A hand-over package is a string to the schema; it must also decrypt
+    # under our keys and verify against the partner directory
+    # (docs/transnational.md lists the refusals).
+    "/api/v1/transnational/inbox/": "signed, encrypted package",
 }
 
 

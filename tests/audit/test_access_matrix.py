@@ -67,6 +67,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("get", "/api/v1/cases/{case_id}/decisions/"): Endpoint("case", C.CASE_VIEW),
     ("post", "/api/v1/cases/{case_id}/erase-person/"): Endpoint("case", C.PERSON_ERASE, "registering"),
     ("get", "/api/v1/cases/{case_id}/history/"): Endpoint("case", C.CASE_VIEW),
+    ("get", "/api/v1/cases/{case_id}/handovers/"): Endpoint("case", C.CASE_VIEW),
+    ("get", "/api/v1/cases/{case_id}/handover-package/"): Endpoint("case", C.HANDOVER_EXPORT, "registering"),
     ("get", "/api/v1/cases/{case_id}/referrals/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/screenings/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/subject-access/"): Endpoint("case", C.SUBJECT_ACCESS, "registering"),
@@ -102,6 +104,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("post", "/api/v1/auth/token/"): Endpoint(None, rule="public"),
     ("post", "/api/v1/auth/token/revoke/"): Endpoint(None, rule="token_only"),
     ("post", "/api/v1/auth/token/revoke-all/"): Endpoint(None),
+    # The transnational exchange: public keys, and the inbox partners post to
+    # (authenticated by the package's signature, not by a session).
+    ("get", "/api/v1/.well-known/jwks.json"): Endpoint(None, rule="public"),
+    ("post", "/api/v1/transnational/inbox/"): Endpoint(None, rule="public"),
 }  # fmt: skip
 
 # One demo user per role (the guardian and the child-protection worker hold
@@ -325,6 +331,7 @@ ACTION_BODIES = {
                     "reasons": "Synthetic."},
     "record-reintegration-follow-up": {"outcome": "in_contact"},
     "record-residence-permit": {"status": "applied", "status_on": "2020-01-01"},
+    "answer-handover": {"accept": True},
 }  # fmt: skip
 
 

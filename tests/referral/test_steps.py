@@ -35,6 +35,7 @@ def test_the_steps_of_todays_workflow_are_declared():
         "record-person-request",
         "notify-non-punishment", "assess-risk", "record-reintegration-follow-up",
         "record-residence-permit",
+        "answer-handover",
     }  # fmt: skip
     assert set(REFERRAL_STEPS) == {
         "accept",

@@ -87,13 +87,20 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 4, start_timeout: float = 90) -> Iterator[Server]:
-    port = free_port()
+def gunicorn(
+    *, workers: int = 4, start_timeout: float = 90, database_url: str = "",
+    environment: dict[str, str] | None = None, port: int = 0,
+) -> Iterator[Server]:  # fmt: skip
+    """`database_url` and `environment` run another instance (its own
+    database and key files: tests/support/peer.py); by default the server
+    shares this process's test database and settings."""
+    port = port or free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url or test_database_url(),
         "CONN_MAX_AGE": "60",
+        **(environment or {}),
     }
     command = [
         sys.executable, "-m", "gunicorn",
