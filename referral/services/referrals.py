@@ -40,7 +40,8 @@ Rule = policy.Rule
 
 @step(
     "send-referral", label=_("Send a referral"), capability=C.REFERRAL_SEND,
-    fires=("send_identification_referral",), guards=(workflow.require_open,),
+    fires=("send_identification_referral",),
+    guards=(workflow.require_open, workflow.require_some_consent),
     input=s.ReferralCreateSerializer, output=s.ReferralSerializer,
     event=Event.REFERRAL_SENT, notifications=("referral.received",),
     page="case-referral-new", milestones=True,
@@ -203,7 +204,7 @@ def referral_complete(ctx: Context) -> Referral:
 
 @step(
     "notify-anonymously", label=_("Notify anonymously"), capability=C.REFERRAL_SEND,
-    guards=(workflow.require_open, workflow.require_adult),
+    guards=(workflow.require_open, workflow.require_refused_consent),
     input=s.AnonymousNotifySerializer, output=s.AnonymousNotificationSerializer,
     event=Event.ANONYMOUS_NOTIFICATION,
     notifications=("referral.anonymous_notification",),
@@ -215,7 +216,6 @@ def anonymous_notification_send(
     """An adult refused consent: tell the competent authority that a presumed
     victim was met, with coarse attributes only."""
     case = ctx.case
-    workflow.require_refused_consent(case)
     if to_organisation_id is None:
         services = pathway_services(
             purpose=ServiceKind.IDENTIFICATION, region=case.region, is_child=False

@@ -54,15 +54,41 @@ def step_url(case, step: steps.Step) -> str:
     return reverse("case-step", args=[case.pk, step.name])
 
 
+def case_url(case) -> str:
+    """The case page with its next-steps panel in view: where every step
+    returns, so the next recommended step is the first thing seen."""
+    return reverse("case", args=[case.pk]) + "#next-steps"
+
+
 def _unavailable(request, case, step: steps.Step):
     """The refusal page when the step is not open to this user on this case
-    now (the step's own declaration says), else None. On GET only: a POST
+    now (the step's own declaration says why), else None. On GET only: a POST
     goes to the step, which says why in its own words."""
-    if request.method != "GET" or (
-        step.possible(case) and step.allowed(request.user, case)
-    ):
+    if request.method != "GET":
         return None
-    return refused(request, _("This step is not open to you on this case now."))
+    if not step.allowed(request.user, case):
+        return refused(
+            request, _("Your role does not take this step on this case."), case=case
+        )
+    blocker = step.blocker(case)
+    if blocker is None:
+        return None
+    lifting = steps.STEPS.get(workflow.UNBLOCKED_BY.get(blocker.code, ""))
+    fix = None
+    if lifting is not None and lifting.allowed(request.user, case):
+        if lifting.possible(case):
+            fix = {"label": lifting.label, "url": step_url(case, lifting)}
+    return refused(request, message_of(blocker), case=case, fix=fix)
+
+
+def _step_row(case, step: steps.Step, primary: bool) -> dict:
+    return {
+        "name": step.name,
+        "label": step.label,
+        "url": step_url(case, step),
+        "grave": step.grave,
+        "primary": primary,
+    }
 
 
 # The list
@@ -138,7 +164,7 @@ def case_register(request):
                         "registration. Go on with the case meanwhile."
                     ),
                 )
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {"form": form, "error": error}
@@ -156,15 +182,20 @@ def case_page(request, case_id):
     if policy.may(user, C.PERSON_READ, case):
         person = services.person_read(actor=user, case=case)
     now = timezone.now()
+    guidance = steps.guidance(user, case)
     next_steps = [
+        _step_row(case, step, step == guidance.recommended)
+        for step in guidance.available
+    ]
+    blocked = [
         {
-            "name": step.name,
-            "label": step.label,
-            "url": step_url(case, step),
-            "grave": step.grave,
-            "decision": step.rule == policy.Rule.DECISION_MAKER,
+            **_step_row(case, item.step, False),
+            "reason": item.reason,
+            "fix": _step_row(case, item.unblocked_by, False)
+            if item.unblocked_by
+            else None,
         }
-        for step in steps.available(user, case)
+        for item in guidance.blocked
     ]
     deadlines = [
         {
@@ -188,6 +219,9 @@ def case_page(request, case_id):
         "person": person,
         "steps": [s for s in next_steps if not s["grave"]],
         "grave_steps": [s for s in next_steps if s["grave"]],
+        "blocked_steps": blocked,
+        "recommended": guidance.recommended,
+        "recommended_reason": guidance.reason,
         "deadlines": deadlines,
         "screenings": screening_views,
         "consents": Consent.objects.filter(case=case).select_related(
@@ -269,7 +303,7 @@ def case_screen(request, case_id):
                         "send the child-protection referral yourself."
                     ),
                 )
-            return redirect(reverse("case", args=[case.pk]) + "#screenings")
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     ticked = set(form["codes"].value() or [])
@@ -355,7 +389,7 @@ def case_step(request, case_id, name):
                 status = 400
             else:
                 messages.success(request, _("Done: %(step)s.") % {"step": step.label})
-                return redirect("case", case.pk)
+                return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {"case": case, "step": step, "form": form, "error": error}
@@ -428,7 +462,7 @@ def consent_new(request, case_id):
             else:
                 text = _("Refusal recorded: %(organisation)s, for %(purpose)s.")
             messages.success(request, text % values)
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {
@@ -477,7 +511,7 @@ def referral_new(request, case_id):
                     "purpose": referral.get_purpose_display(),
                 },
             )
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {
