@@ -386,7 +386,7 @@ def advice(case: Case) -> Advice | None:
     if refused and not case.person.is_child:
         return Advice(
             "notify-anonymously",
-            _("the person refused consent: the authority can still be told anonymously"),
+            _("the person refused consent: tell the authority anonymously"),
         )
     if case.latest_outcome in {"presumed", "possible"}:
         return Advice(

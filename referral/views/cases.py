@@ -75,9 +75,9 @@ def _unavailable(request, case, step: steps.Step):
         return None
     lifting = steps.STEPS.get(workflow.UNBLOCKED_BY.get(blocker.code, ""))
     fix = None
-    if lifting is not None and lifting.allowed(request.user, case):
-        if lifting.possible(case):
-            fix = {"label": lifting.label, "url": step_url(case, lifting)}
+    user = request.user
+    if lifting and lifting.allowed(user, case) and lifting.possible(case):
+        fix = {"label": lifting.label, "url": step_url(case, lifting)}
     return refused(request, message_of(blocker), case=case, fix=fix)
 
 
