@@ -351,3 +351,59 @@ def step_form_class(step: steps.Step, *, choices_for) -> type[StepForm]:
         )
     attrs["step"] = step
     return type("StepForm", (StepForm,), attrs)
+
+
+# Finding a case
+
+
+class CaseSearchForm(forms.Form):
+    """Posted, never in the query string: a name must not reach a URL or an
+    access log. Every criterion is optional; those given must all match."""
+
+    reference = forms.CharField(
+        label=_("Case number"),
+        max_length=36,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Fa-f-]{4,36}$",
+                _("The case number as shown, for example 1A2B3C4D."),
+            )
+        ],
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=())
+    due_by = forms.DateField(
+        label=_("Open deadline due by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=200, required=False
+    )
+    given_names = forms.CharField(
+        label=_("Given names"), max_length=200, required=False
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_(
+            "A name is found only together with the date of birth recorded "
+            "(empty when it was unknown). Accents, letter case and the order "
+            "of the names do not matter; a part of a name finds nothing."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = _blank_first(states, _("All states"))
+        for name in ("family_name", "given_names"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields):
+            raise forms.ValidationError(
+                _("Give at least one thing to search by."), code="empty"
+            )
+        return data

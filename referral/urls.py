@@ -11,6 +11,7 @@ urlpatterns: list = [
     # Case work: referral/views/.
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_register, name="case-new"),
+    path("cases/search/", views.case_search, name="case-search"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),
     path("cases/<uuid:case_id>/screen/", views.case_screen, name="case-screen"),
     path("cases/<uuid:case_id>/steps/<slug:name>/", views.case_step, name="case-step"),

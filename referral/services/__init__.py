@@ -44,6 +44,7 @@ from referral.services.decisions import (
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
+from referral.services.search import case_search
 # isort: on
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "case_flag_for_referral",
     "case_register",
     "case_resume",
+    "case_search",
     "case_suspend",
     "case_transfer",
     "consent_record",

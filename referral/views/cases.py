@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from rest_framework import serializers as drf
 
 from indicators import catalogue as catalogues
@@ -29,6 +30,7 @@ from referral import forms, policy, selectors, services, steps, workflow
 from referral.models import CaseState, Consent, Decision, Screening
 from referral.views.common import (
     APPLICATION_ERRORS,
+    PAGE_SIZE,
     add_validation_errors,
     error_status,
     message_of,
@@ -121,6 +123,33 @@ def case_list(request):
         "may_register": policy.may_globally(user, C.PERSON_REGISTER),
     }
     return render(request, "referral/case_list.html", context)
+
+
+# Finding a case
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def case_search(request):
+    """Posted so that a name never reaches the URL or the access log; the
+    results are shown on the answer to the post itself."""
+    user = request.user
+    if not policy.may_globally(user, C.CASE_VIEW):
+        return refused(request, _("Your role does not show cases."))
+    form = forms.CaseSearchForm(
+        request.POST if request.method == "POST" else None, states=CaseState.choices
+    )
+    results, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            found = services.case_search(actor=user, **form.cleaned_data)
+            results = list(found[:PAGE_SIZE])
+            for case in results:
+                case.latest_outcome_label = OUTCOME_LABELS.get(case.latest_outcome, "")
+        else:
+            status = 400
+    context = {"form": form, "results": results, "limit": PAGE_SIZE}
+    return render(request, "referral/case_search.html", context, status=status)
 
 
 # Registration
