@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
@@ -312,6 +313,20 @@ def calls_for_referral(case: Case, outcome: str) -> bool:
 
 def identification_pending(case: Case) -> bool:
     return case.state == CaseState.REFERRED
+
+
+def require_unanswered(referral: Referral) -> None:
+    if referral.state != ReferralState.SENT:
+        raise Conflict(
+            _("Only an unanswered referral can be withdrawn."),
+            code="referral_answered", detail={"state": referral.state},
+        )  # fmt: skip
+
+
+def require_answer_due(referral: Referral) -> None:
+    """The sender gives up on a referral only once its answer is due."""
+    if timezone.now() <= referral.answer_due_at:
+        raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
 
 
 # Guidance: what the pages offer first, and what unblocks a refused step.

@@ -21,7 +21,6 @@ from referral.models import (
     DeadlineKind,
     DeclineReason,
     Referral,
-    ReferralState,
 )
 from referral.services.common import (
     close_deadlines,
@@ -33,7 +32,7 @@ from referral.services.common import (
     send_referral,
     transit,
 )
-from referral.steps import REFERRAL, Context, step
+from referral.steps import REFERRAL, Context, requires_graph, step
 
 Rule = policy.Rule
 
@@ -147,16 +146,12 @@ def referral_decline(ctx: Context, *, reason: str) -> Referral:
 
 @step(
     "withdraw", label=_("Withdraw the referral"), fires=("withdraw",),
+    guards=(requires_graph("withdraw"), workflow.require_unanswered),
     input=s.NoInputSerializer, event=Event.REFERRAL_WITHDRAWN,
     notifications=("referral.withdrawn",), **SENDER,
 )  # fmt: skip
 def referral_withdraw(ctx: Context) -> Referral:
     referral = ctx.referral
-    if referral.state != ReferralState.SENT:
-        raise Conflict(
-            _("Only an unanswered referral can be withdrawn."),
-            code="referral_answered", detail={"state": referral.state},
-        )  # fmt: skip
     lapse_referral(
         referral, ctx.case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
         actor=ctx.actor, membership=ctx.membership, now=ctx.now,
@@ -170,14 +165,13 @@ def referral_withdraw(ctx: Context) -> Referral:
 
 @step(
     "expire", label=_("Give up on the referral"), fires=("expire",),
+    guards=(requires_graph("expire"), workflow.require_answer_due),
     input=s.NoInputSerializer, event=Event.REFERRAL_EXPIRED,
     notifications=("referral.expired",), **SENDER,
 )  # fmt: skip
 def referral_expire(ctx: Context) -> Referral:
     """The sender gives up on an unanswered referral once its answer is due."""
     referral = ctx.referral
-    if ctx.now <= referral.answer_due_at:
-        raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
     lapse_referral(
         referral, ctx.case, method="expire", event_code=Event.REFERRAL_EXPIRED,
         actor=ctx.actor, membership=ctx.membership, now=ctx.now,
