@@ -129,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("el", "Ελληνικά")]
+# English dates day-first (30 Nov 2026), not US-style; config/formats/en/.
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
 USE_I18N = True
