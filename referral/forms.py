@@ -407,3 +407,9 @@ class CaseSearchForm(forms.Form):
                 _("Give at least one thing to search by."), code="empty"
             )
         return data
+
+
+class ConfirmForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("I have checked: this is what the person asked for."), required=True
+    )

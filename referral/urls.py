@@ -21,11 +21,17 @@ urlpatterns: list = [
         name="case-consent-new",
     ),
     path(
+        "cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="case-consent-withdraw",
+    ),
+    path(
         "cases/<uuid:case_id>/referrals/new/",
         views.referral_new,
         name="case-referral-new",
     ),
     path("referrals/inbox/", views.referral_inbox, name="referral-inbox"),
+    path("referrals/anonymous/", views.anonymous_inbox, name="anonymous-notifications"),
     path("referrals/<uuid:referral_id>/", views.referral_page, name="referral"),
     path("decisions/", views.decision_queue, name="decision-queue"),
     path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),

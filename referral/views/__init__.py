@@ -8,9 +8,11 @@ from referral.views.cases import (
     case_search,
     case_step,
     consent_new,
+    consent_withdraw,
     referral_new,
 )
 from referral.views.referrals import (
+    anonymous_inbox,
     decision_queue,
     overdue_deadlines,
     referral_inbox,
@@ -18,6 +20,7 @@ from referral.views.referrals import (
 )
 
 __all__ = [
+    "anonymous_inbox",
     "case_list",
     "case_page",
     "case_register",
@@ -25,6 +28,7 @@ __all__ = [
     "case_search",
     "case_step",
     "consent_new",
+    "consent_withdraw",
     "decision_queue",
     "overdue_deadlines",
     "referral_inbox",

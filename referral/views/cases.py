@@ -256,6 +256,7 @@ def case_page(request, case_id):
         "consents": Consent.objects.filter(case=case).select_related(
             "to_organisation", "guardian"
         ),
+        "may_withdraw_consent": policy.may(user, C.CONSENT_RECORD, case),
         "referrals": selectors.case_referrals(user, case),
         "decisions": Decision.objects.filter(case=case).select_related(
             "organisation", "decided_by"
@@ -555,3 +556,36 @@ def referral_new(request, case_id):
         "consents": Consent.objects.filter(case=case).select_related("to_organisation"),
     }
     return render(request, "referral/referral_new.html", context, status=status)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request, case_id, consent_id):
+    """Withdrawal, confirmed on its own page: sharing stops, open referrals
+    under the consent are withdrawn, the organisation may lose access."""
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    consent = Consent.objects.filter(case=case, pk=consent_id).first()
+    if consent is None:
+        return not_found(request)
+    form = forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(actor=user, consent_id=consent.pk)
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        else:
+            messages.success(
+                request,
+                _("Consent withdrawn: %(organisation)s, for %(purpose)s.")
+                % {
+                    "organisation": consent.to_organisation.name,
+                    "purpose": consent.get_purpose_display(),
+                },
+            )
+            return redirect(case_url(case))
+    elif request.method == "POST":
+        status = 400
+    context = {"case": case, "consent": consent, "form": form, "error": error}
+    return render(request, "referral/consent_withdraw.html", context, status=status)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from nrm.choices import ExploitationForm, Sex
 from nrm.roles import Capability
 from referral import forms, policy, selectors, services
 from referral.models import ReferralState
@@ -47,6 +48,23 @@ def referral_inbox(request):
         "now": timezone.now(),
     }
     return render(request, "referral/referral_inbox.html", context)
+
+
+@page
+def anonymous_inbox(request):
+    """Anonymous notifications to the user's organisations: coarse attributes
+    only (who was met, not who they are); never a link to the case."""
+    user = request.user
+    if not policy.may_globally(user, C.REFERRAL_INBOX):
+        return refused(request, _("Your role has no referral inbox."))
+    page_obj = paginate(request, selectors.anonymous_inbox(user))
+    sexes, forms_ = dict(Sex.choices), dict(ExploitationForm.choices)
+    for item in page_obj:
+        item.sex_label = sexes.get(item.sex, item.sex)
+        item.forms_label = ", ".join(
+            str(forms_.get(code, code)) for code in item.exploitation_forms
+        )
+    return render(request, "referral/anonymous_inbox.html", {"page_obj": page_obj})
 
 
 @page

@@ -12,6 +12,7 @@ import pytest
 
 from nrm.audit import Event
 from nrm.models import AuditEvent
+from referral import services
 from tests.support.casework import consent, page_client, register, screen
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,57 @@ def test_an_empty_search_is_refused_with_a_message_and_not_audited(mechanism):
 def test_a_name_search_never_puts_the_name_in_a_url(mechanism):
     body = page_client("reception").get("/cases/search/").content.decode()
     assert re.search(r'<form method="post" action="/cases/search/"', body)
+
+
+# Every step on a page
+
+
+def test_consent_is_withdrawn_from_the_case_page_after_a_confirmation(mechanism):
+    reception = mechanism.user["reception"]
+    case = screen(reception, register(reception))
+    given = consent(reception, case, mechanism.authority)
+    client = page_client("reception")
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    url = f"/cases/{case.pk}/consents/{given.pk}/withdraw/"
+    assert f'href="{url}"' in body
+    refused = client.post(url, {})
+    assert refused.status_code == 400
+    response = client.post(url, {"confirmed": "on"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/#next-steps"
+    assert AuditEvent.objects.filter(
+        case_id=case.pk, action=Event.CONSENT_WITHDRAWN
+    ).exists()
+    assert f'href="{url}"' not in response.content.decode()
+
+
+def test_the_sender_withdraws_an_unanswered_referral_on_its_page(referred):
+    client = page_client("reception")
+    url = f"/referrals/{referred.referral.pk}/"
+    body = client.get(url).content.decode()
+    assert 'data-step="withdraw"' in body
+    assert 'data-step="expire"' not in body  # not due yet: not offered
+    assert 'data-step="complete"' not in body  # the recipient's step
+    response = client.post(url, {"answer": "withdraw"}, follow=True)
+    assert response.status_code == 200
+    referred.referral.refresh_from_db()
+    assert referred.referral.state == "withdrawn"
+
+
+def test_the_anonymous_notification_inbox_lists_what_the_authority_was_told(
+    mechanism,
+):
+    reception = mechanism.user["reception"]
+    case = screen(reception, register(reception))
+    services.consent_record(
+        actor=reception, case_id=case.pk, to_organisation_id=mechanism.authority.pk,
+        purpose="identification", given=False, language="ru",
+    )  # fmt: skip
+    client = page_client("reception")
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert primary_steps(body) == ["notify-anonymously"]
+    services.anonymous_notification_send(actor=reception, case_id=case.pk)
+    inbox = page_client("idworker").get("/referrals/anonymous/")
+    assert inbox.status_code == 200
+    text = inbox.content.decode()
+    assert "North Reception Centre" in text and "Female" in text
+    assert case.reference not in text and "Testgiven" not in text
