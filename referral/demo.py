@@ -123,7 +123,7 @@ def load_history(count: int = HISTORY_CASES) -> int:
     now = timezone.localtime()
     this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     summary = caseload.generate(
-        count, seed=2026, start=date(now.year - 2, 1, 1), end=this_month
+        count, seed=2026, start=date(now.year - 1, 1, 1), end=this_month
     )
     releases.publish_due()
     return summary.cases
