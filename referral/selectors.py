@@ -6,19 +6,21 @@ never return what the user may not see.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from nrm.models import AuditEvent, Organisation, User
 from nrm.roles import Capability, Role
 from referral import policy
 from referral.models import (
+    OPEN_STATES,
     AnonymousNotification,
     Case,
     CaseExploitationForm,
     Deadline,
     DeadlineKind,
     Referral,
+    ReferralState,
 )
 
 
@@ -205,3 +207,31 @@ def audit_events_for(
     if until:
         queryset = queryset.filter(occurred_at__lte=until)
     return queryset
+
+
+# The home page's panels
+
+
+def open_cases_by_deadline(user: User) -> QuerySet[Case]:
+    """The user's registering organisations' open cases, the one whose next
+    open deadline comes first at the top (cases without one last)."""
+    organisations = [
+        m.organisation_id
+        for m in policy.memberships_with(user, Capability.PERSON_REGISTER)
+    ]
+    open_deadlines = Q(
+        deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True
+    )
+    return (
+        policy.visible_cases(user)
+        .filter(organisation_id__in=organisations, state__in=OPEN_STATES)
+        .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
+        .order_by(F("next_due").asc(nulls_last=True), "-registered_at")
+    )
+
+
+def referral_answers(user: User) -> QuerySet[Referral]:
+    """Referrals the user's organisations sent that were answered, latest
+    first."""
+    answered = [ReferralState.ACCEPTED, ReferralState.DECLINED]
+    return referral_outbox(user).filter(state__in=answered).order_by("-answered_at")
