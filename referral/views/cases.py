@@ -257,6 +257,10 @@ def case_page(request, case_id):
             "to_organisation", "guardian"
         ),
         "may_withdraw_consent": policy.may(user, C.CONSENT_RECORD, case),
+        "language_name": forms.language_name(case.language) if case.language else "",
+        "citizenship_name": forms.country_name(case.person.citizenship)
+        if case.person.citizenship
+        else "",
         "referrals": selectors.case_referrals(user, case),
         "decisions": Decision.objects.filter(case=case).select_related(
             "organisation", "decided_by"

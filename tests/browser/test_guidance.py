@@ -68,7 +68,7 @@ def test_following_the_primary_button_from_registration_to_a_sent_referral(
     page.get_by_label("Date of birth").fill("1992-03-04")
     page.get_by_label("Age group").select_option("25-34")
     page.get_by_role("group", name="Sex").get_by_label("Female").check()
-    page.get_by_label("Language for interviews").fill("ru")
+    page.get_by_label("Language for interviews").select_option("ru")
     page.get_by_role("button", name="Register and open the case").click()
 
     case = Case.objects.get()

@@ -38,3 +38,26 @@ def test_english_long_dates_put_the_day_first(mechanism):
     body = page_client("reception").get(f"/cases/{case.pk}/").content.decode()
     assert "4 Mar 1992" in body
     assert "March 4, 1992" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "russian", "ukraine"),
+    [("en", "Russian", "Ukraine"), ("ru", "русский", "Украина"),
+     ("el", "Ρωσικά", "Ουκρανία")],
+)  # fmt: skip
+def test_languages_and_countries_are_chosen_by_name_in_the_officers_language(
+    mechanism, language, russian, ukraine
+):
+    reception = mechanism.user["reception"]
+    User.objects.filter(pk=reception.pk).update(preferred_language=language)
+    body = page_client("reception").get("/cases/new/").content.decode()
+    assert f'<option value="ru">{russian}</option>' in body
+    assert f'<option value="UA">{ukraine}</option>' in body
+
+
+def test_a_case_shows_its_language_and_citizenship_by_name(mechanism):
+    reception = mechanism.user["reception"]
+    case = register(reception, citizenship="UA", language="uk")
+    body = page_client("reception").get(f"/cases/{case.pk}/").content.decode()
+    assert "<dd>Ukrainian</dd>" in body
+    assert "<dd>Ukraine</dd>" in body
