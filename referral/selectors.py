@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from nrm.models import AuditEvent, Organisation, User
+from nrm.choices import ServiceKind
+from nrm.models import AuditEvent, Membership, Organisation, User
 from nrm.roles import Capability, Role
+from nrm.selectors import pathway_services
 from referral import policy
 from referral.models import (
     OPEN_STATES,
@@ -235,3 +237,26 @@ def referral_answers(user: User) -> QuerySet[Referral]:
     first."""
     answered = [ReferralState.ACCEPTED, ReferralState.DECLINED]
     return referral_outbox(user).filter(state__in=answered).order_by("-answered_at")
+
+
+def guardian_choices(case: Case) -> list[tuple[User, str]]:
+    """The guardians who may be appointed, with their organisation's name:
+    those of the authority responsible for the case's region (its
+    child-protection pathway) first, then the others, by name."""
+    responsible = {
+        service.organisation_id
+        for service in pathway_services(
+            purpose=ServiceKind.CHILD_PROTECTION, region=case.region, is_child=True
+        )
+    }
+    memberships = Membership.objects.filter(
+        role=Role.GUARDIAN, is_active=True, user__is_active=True
+    ).select_related("user", "organisation")
+    rows = {}
+    for membership in memberships:
+        rank = 0 if membership.organisation_id in responsible else 1
+        user = membership.user
+        name = user.get_full_name() or user.get_username()
+        key = (rank, name.casefold(), str(user.pk))
+        rows.setdefault(user.pk, (key, user, membership.organisation.name))
+    return [(user, org) for _key, user, org in sorted(rows.values())]

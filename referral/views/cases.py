@@ -380,13 +380,16 @@ def case_screen(request, case_id):
 # The generic step page
 
 
-def _choices_for(step: steps.Step):
+def _choices_for(step: steps.Step, case):
     def choices_for(field_name: str) -> list[tuple[str, str]]:
         if field_name == "to_organisation_id":
             recipients = selectors.recipients(purpose=step.recipients or None)
             return [(str(o.pk), o.name) for o in recipients]
         if field_name == "guardian_id":
-            return [(str(u.pk), u.get_username()) for u in selectors.guardians()]
+            return [
+                (str(user.pk), f"{user.get_full_name() or user.get_username()}, {org}")
+                for user, org in selectors.guardian_choices(case)
+            ]
         return []
 
     return choices_for
@@ -403,7 +406,7 @@ def case_step(request, case_id, name):
         return redirect(step.page, case.pk)
     if refusal := _unavailable(request, case, step):
         return refusal
-    form_class = forms.step_form_class(step, choices_for=_choices_for(step))
+    form_class = forms.step_form_class(step, choices_for=_choices_for(step, case))
     form = form_class(request.POST if request.method == "POST" else None)
     error, status = "", 200
     if request.method == "POST" and form.is_valid():

@@ -179,3 +179,27 @@ def test_the_anonymous_notification_inbox_lists_what_the_authority_was_told(
     text = inbox.content.decode()
     assert "North Reception Centre" in text and "Female" in text
     assert case.reference not in text and "Testgiven" not in text
+
+
+def test_a_guardian_is_chosen_by_name_with_their_authority(mechanism):
+    reception = mechanism.user["reception"]
+    child = register(
+        reception, date_of_birth="2011-03-01", age_group="15-17", is_child=True
+    )
+    screen(reception, child)  # referred to child protection automatically
+    referral = child.referrals.get()
+    services.referral_accept(
+        actor=mechanism.user["childworker"], referral_id=referral.pk
+    )
+    guardian = mechanism.user["guardian"]
+    guardian.first_name, guardian.last_name = "Testguardian", "Example"
+    guardian.save(update_fields=["first_name", "last_name"])
+    body = (
+        page_client("childworker")
+        .get(f"/cases/{child.pk}/steps/appoint-guardian/")
+        .content.decode()
+    )
+    assert (
+        f'<option value="{guardian.pk}">Testguardian Example, '
+        "South Guardianship Authority</option>"
+    ) in body
