@@ -203,3 +203,15 @@ def test_a_guardian_is_chosen_by_name_with_their_authority(mechanism):
         f'<option value="{guardian.pk}">Testguardian Example, '
         "South Guardianship Authority</option>"
     ) in body
+
+
+def test_the_questionnaire_has_a_section_index_and_progress(mechanism):
+    reception = mechanism.user["reception"]
+    case = register(reception)
+    body = page_client("reception").get(f"/cases/{case.pk}/screen/").content.decode()
+    sections = re.findall(r'<fieldset id="dimension-([a-z_]+)"', body)
+    assert len(sections) > 2
+    for number, section in enumerate(sections, start=1):
+        assert f'<a href="#dimension-{section}"' in body
+        assert f"section {number} of {len(sections)}" in body
+    assert body.count('href="#section-index"') == len(sections)
