@@ -16,13 +16,23 @@ from nrm.models import User
 from referral.statistics import caseload, releases
 from tests.browser.conftest import TABLET_PORTRAIT
 from tests.support.auth import device_of, unused_code
-from tests.support.browser import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS, screenshot
 from tests.support.casework import consent, refer, register, screen
 from tests.support.mechanism import Mechanism
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = sorted(name for name, _role, _organisation in USERS)
+# The new pages, as each role sees them, for docs/screenshots/.
+SCREENSHOTS_OF = {
+    ("reception", "/"): "home-reception",
+    ("idworker", "/"): "home-case-worker",
+    ("decider", "/"): "home-decision-maker",
+    ("supervisor", "/"): "home-supervisor",
+    ("rapporteur", "/"): "home-rapporteur",
+    ("idworker", "/referrals/anonymous/"): "anonymous-notifications",
+    ("reception", "/cases/search/"): "case-search-form",
+}
 
 
 @pytest.fixture
@@ -32,7 +42,7 @@ def pages(transactional_db) -> list[str]:
     mechanism = Mechanism()
     reception = mechanism.user["reception"]
     case = screen(reception, register(reception))
-    consent(reception, case, mechanism.authority)
+    given = consent(reception, case, mechanism.authority)
     referral = refer(reception, case, mechanism.authority)
     return [
         "/",
@@ -43,6 +53,7 @@ def pages(transactional_db) -> list[str]:
         f"/cases/{case.pk}/screen/",
         f"/cases/{case.pk}/consents/new/",
         f"/cases/{case.pk}/referrals/new/",
+        f"/cases/{case.pk}/consents/{given.pk}/withdraw/",
         f"/cases/{case.pk}/steps/suspend/",
         f"/cases/{case.pk}/rights/",
         "/referrals/inbox/",
@@ -90,6 +101,22 @@ def test_no_page_scrolls_sideways_at_800_px(browsing, pages, username):
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > TABLET_PORTRAIT["width"]:
             too_wide[path] = width
+        if username == "reception" and path.endswith("/withdraw/"):
+            screenshot(page, "consent-withdraw")
+        if username == "reception" and path.endswith("/screen/"):
+            page.screenshot(
+                path=str(SCREENSHOTS / "screening-section-index.png"),
+                animations="disabled", caret="hide",
+            )  # fmt: skip
+        last = path.rstrip("/").rsplit("/", 1)[-1]
+        if (
+            username == "reception"
+            and path.startswith("/referrals/")
+            and last not in ("inbox", "anonymous")
+        ):
+            screenshot(page, "referral-sender-steps")
+        if (username, path) in SCREENSHOTS_OF:
+            screenshot(page, SCREENSHOTS_OF[username, path])
         if username == "rapporteur" and path == "/statistics/":
             expect(page.locator(".statistics-chart svg").first).to_be_visible()
             page.screenshot(
