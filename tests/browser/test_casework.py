@@ -83,7 +83,7 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
     page.get_by_role("button", name="Register and open the case").click()
 
     case = Case.objects.get()
-    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/#next-steps$"))
     expect(page.locator(".messages")).to_contain_text(f"Case {case.reference} opened.")
     expect(page.locator("#person-data")).to_contain_text("Testgivenbrowser")
     expect(page.locator("#case-state")).to_contain_text("Registered")
@@ -133,6 +133,9 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
 def test_sending_without_consent_is_refused_with_a_message(browsing, mechanism):
     reception = mechanism.user["reception"]
     case = screen(reception, register(reception))
+    # A consent for a shelter only: sending is offered, but the identification
+    # referral to the authority has no consent and is refused by the service.
+    consent(reception, case, mechanism.shelter, purpose="shelter")
     session = browsing()
     page = session.page
     sign_in(page, "reception")
