@@ -57,8 +57,8 @@ def _country_names(language: str) -> tuple[tuple[str, str], ...]:
         for code, name in names.items()
         if len(code) == 2 and code.isalpha() and code.isupper() and code != "ZZ"
     }
-    for code in USER_ASSIGNED:
-        countries.setdefault(code, code)
+    for code in USER_ASSIGNED:  # CLDR names XA and XB pseudo-locales
+        countries[code] = code
     return tuple(sorted(countries.items(), key=lambda item: item[1].casefold()))
 
 

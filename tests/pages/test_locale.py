@@ -61,3 +61,13 @@ def test_a_case_shows_its_language_and_citizenship_by_name(mechanism):
     body = page_client("reception").get(f"/cases/{case.pk}/").content.decode()
     assert "<dd>Ukrainian</dd>" in body
     assert "<dd>Ukraine</dd>" in body
+
+
+def test_lists_and_referrals_show_languages_and_countries_by_name(referred):
+    reception = referred.mechanism.user["reception"]
+    User.objects.filter(pk=reception.pk).update(preferred_language="ru")
+    client = page_client("reception")
+    cases = client.get("/cases/").content.decode()
+    assert ", XB</td>" in cases  # a user-assigned code keeps its code
+    referral = client.get(f"/referrals/{referred.referral.pk}/").content.decode()
+    assert "<dd>русский</dd>" in referral
