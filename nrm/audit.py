@@ -55,6 +55,9 @@ class Event(models.TextChoices):
     PERSON_ERASED = "person.erased"
     SUBJECT_ACCESS_EXPORTED = "person.subject_access_exported"
     DUPLICATE_CHECKED = "person.duplicate_checked"
+    # A staff search for cases (by number, state, deadline, or a name through
+    # the blind index): which criteria, how many matches; never the values.
+    CASES_SEARCHED = "person.cases_searched"
     DUPLICATE_REVIEW_READ = "person.duplicate_review_read"
     DUPLICATE_REVIEW_RESOLVED = "person.duplicate_review_resolved"
     RETENTION_APPLIED = "retention.applied"

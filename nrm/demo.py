@@ -64,7 +64,25 @@ USERS = [
     # A second team so the demo shows referrals between organisations.
     ("childworker", Role.CASE_WORKER, "North Child Protection Authority"),
     ("idworker", Role.CASE_WORKER, "National Identification Authority"),
+    # The other side of the transit and second-region pathways.
+    ("foreign", Role.CASE_WORKER, "Foreign NRM Contact Point"),
+    ("southreception", Role.RECEPTION_OFFICER, "South Reception Centre"),
 ]
+
+# What each demo user can try, printed by `load_demo` (and in the README).
+TRY = {
+    "reception": "register a person, screen, record consent, refer; find a case",
+    "caseworker": "answer shelter referrals; the case once accepted",
+    "decider": "the decision queue: reasonable-grounds and conclusive decisions",
+    "guardian": "consent for the children appointed to them",
+    "supervisor": "overdue work, possible duplicates, erasure",
+    "rapporteur": "the statistics dashboard (no one-time password needed)",
+    "admin": "the Django admin: organisations, staff, pathways",
+    "childworker": "child-protection referrals; appoint a guardian",
+    "idworker": "accept identification referrals; anonymous notifications",
+    "foreign": "accept a transferred case at the foreign contact point",
+    "southreception": "register in the south region (its own pathways)",
+}
 
 
 def demo_password(username: str) -> str:

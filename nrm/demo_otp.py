@@ -43,12 +43,23 @@ def demo_device(username: str) -> TOTPDevice | None:
     return device
 
 
+def needs_one_time_password(username: str) -> bool:
+    """Whether a demo user's roles ask for a one-time password (unknown users
+    are assumed to: the command then says to load the demo)."""
+    roles = {role for name, role, _organisation in USERS if name == username}
+    return not roles or any(_role_needs_one(role) for role in roles)
+
+
+def _role_needs_one(role: str) -> bool:
+    return role in PERSONAL_DATA_ROLES or role == Role.ADMINISTRATOR
+
+
 @transaction.atomic
 def load_demo_otp(stdout=None) -> list[tuple[str, str]]:
     """Give the demo users their devices; print and return (username, key)."""
     keys: list[tuple[str, str]] = []
     for username, role, _organisation in USERS:
-        if role not in PERSONAL_DATA_ROLES and role != Role.ADMINISTRATOR:
+        if not _role_needs_one(role):
             continue
         user = User.objects.filter(username=username).first()
         if user is None:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -223,8 +224,12 @@ def home(request: HttpRequest) -> HttpResponse:
         active_memberships(request.user),
         key=lambda m: (m.organisation.name, m.role),
     )
+    panels = []
+    for path in settings.HOME_PANELS:
+        panels.extend(import_string(path)(request))
     context = {
         "memberships": memberships,
+        "panels": panels,
         "links": navigation_for(request.user),
         "may_add_device": not auth.has_device(request.user)
         and settings.OTP_SELF_ENROLMENT,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from indicators import catalogue
 from nrm.models import Organisation, User
 from referral import services
@@ -105,3 +107,28 @@ def load_cases() -> int:
             reasons="Synthetic demo reasons.",
         )  # fmt: skip
     return len(cases)
+
+
+# A history for the statistics: the demo cases are from today, and only ended
+# months are published, so the rapporteur's dashboard would show zeros.
+HISTORY_CASES = 1200
+
+
+def load_history(count: int = HISTORY_CASES) -> int:
+    """Synthetic past periods through the caseload generator (the one behind
+    `generate_caseload`), up to the start of this month, then publish every
+    ended month. Idempotent: returns 0 once a history exists."""
+    from referral import caseload
+    from referral.statistics import releases
+
+    if Case.objects.filter(
+        registered_by__username=caseload.GENERATOR_USERNAME
+    ).exists():
+        return 0
+    now = timezone.localtime()
+    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    summary = caseload.generate(
+        count, seed=2026, start=date(now.year - 1, 1, 1), end=this_month
+    )
+    releases.publish_due()
+    return summary.cases

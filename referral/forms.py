@@ -8,11 +8,14 @@ labels and help texts each step's input serializer declares.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from uuid import UUID
 
+from babel import Locale, UnknownLocaleError
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers as drf
 
@@ -24,41 +27,87 @@ from referral.models import (
     ReceptionStage,
     Urgency,
 )
-
-COUNTRY_CODE = RegexValidator(
-    r"^[A-Z]{2}$", _("Two capital letters (ISO 3166-1), for example XB.")
-)
-LANGUAGE_CODE = RegexValidator(
-    r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$",
-    _("A language code (ISO 639), for example ru or ar."),
-)
+from referral.serializers import LanguageCodeField
 
 
 def _blank_first(choices: Iterable, label=None) -> list:
     return [("", label or _("Choose…")), *list(choices)]
 
 
-class CountryField(forms.CharField):
+# Countries and languages are chosen from lists named in the officer's
+# language (CLDR names, through Babel); the stored values stay ISO codes.
+STATELESS = "XX"
+# User-assigned codes (ISO 3166-1 leaves XA-XZ to users): the demo's
+# fictional countries, kept choosable.
+USER_ASSIGNED = tuple(f"X{letter}" for letter in "ABCDEFGHIJ")
+
+
+@functools.lru_cache(maxsize=8)
+def _cldr(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale("en")
+
+
+@functools.lru_cache(maxsize=8)
+def _country_names(language: str) -> tuple[tuple[str, str], ...]:
+    names = _cldr(language).territories
+    countries = {
+        code: name
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code.isupper() and code != "ZZ"
+    }
+    for code in USER_ASSIGNED:  # CLDR names XA and XB pseudo-locales
+        countries[code] = code
+    return tuple(sorted(countries.items(), key=lambda item: item[1].casefold()))
+
+
+@functools.lru_cache(maxsize=8)
+def _language_names(language: str) -> tuple[tuple[str, str], ...]:
+    names = _cldr(language).languages
+    languages = {
+        code: name
+        for code, name in names.items()
+        if 2 <= len(code) <= 3 and code.isalpha() and code.islower()
+    }
+    return tuple(sorted(languages.items(), key=lambda item: item[1].casefold()))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    countries = _country_names(get_language() or "en")
+    return [("", _("Unknown")), (STATELESS, _("Stateless")), *countries]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return _blank_first(_language_names(get_language() or "en"))
+
+
+def language_name(code: str) -> str:
+    """A language code's name in the active language (the code if unknown)."""
+    return dict(_language_names(get_language() or "en")).get(code, code)
+
+
+def country_name(code: str) -> str:
+    if code == STATELESS:
+        return str(_("Stateless"))
+    return dict(_country_names(get_language() or "en")).get(code, code)
+
+
+class CountryField(forms.ChoiceField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 2)
-        kwargs.setdefault("validators", [COUNTRY_CODE])
+        kwargs.setdefault("choices", country_choices)
+        kwargs.pop("max_length", None)
         super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"autocapitalize": "characters", "size": "3", "class": "input--short"}
-        )
 
     def to_python(self, value):
         return super().to_python(value).strip().upper()
 
 
-class LanguageField(forms.CharField):
+class LanguageField(forms.ChoiceField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 16)
-        kwargs.setdefault("validators", [LANGUAGE_CODE])
+        kwargs.setdefault("choices", language_choices)
         super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"autocapitalize": "none", "size": "6", "class": "input--short"}
-        )
 
     def to_python(self, value):
         return super().to_python(value).strip()
@@ -103,12 +152,12 @@ class RegisterForm(forms.Form):
     citizenship = CountryField(
         label=_("Citizenship"),
         required=False,
-        help_text=_("ISO code, for example XB; XX when stateless; empty if unknown."),
+        help_text=_("Empty if unknown."),
     )
     language = LanguageField(
         label=_("Language for interviews"),
         required=False,
-        help_text=_("ISO 639 code, for example ru, ar, fa."),
+        help_text=_("The language the person is most at ease in."),
     )
     reception_stage = forms.ChoiceField(
         label=_("Reception stage"),
@@ -333,6 +382,8 @@ def _step_field(
         )
     if name == "country":
         return CountryField(**common)
+    if isinstance(field, LanguageCodeField):
+        return LanguageField(**common)
     widget = _textarea() if style.get("textarea") else None
     max_length = getattr(field, "max_length", None)
     return forms.CharField(max_length=max_length, widget=widget, **common)
@@ -351,3 +402,65 @@ def step_form_class(step: steps.Step, *, choices_for) -> type[StepForm]:
         )
     attrs["step"] = step
     return type("StepForm", (StepForm,), attrs)
+
+
+# Finding a case
+
+
+class CaseSearchForm(forms.Form):
+    """Posted, never in the query string: a name must not reach a URL or an
+    access log. Every criterion is optional; those given must all match."""
+
+    reference = forms.CharField(
+        label=_("Case number"),
+        max_length=36,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Fa-f-]{4,36}$",
+                _("The case number as shown, for example 1A2B3C4D."),
+            )
+        ],
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=())
+    due_by = forms.DateField(
+        label=_("Open deadline due by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    family_name = forms.CharField(
+        label=_("Family name"), max_length=200, required=False
+    )
+    given_names = forms.CharField(
+        label=_("Given names"), max_length=200, required=False
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_(
+            "A name is found only together with the date of birth recorded "
+            "(empty when it was unknown). Accents, letter case and the order "
+            "of the names do not matter; a part of a name finds nothing."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = _blank_first(states, _("All states"))
+        for name in ("family_name", "given_names"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields):
+            raise forms.ValidationError(
+                _("Give at least one thing to search by."), code="empty"
+            )
+        return data
+
+
+class ConfirmForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("I have checked: this is what the person asked for."), required=True
+    )

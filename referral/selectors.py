@@ -6,13 +6,16 @@ never return what the user may not see.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 
 from core import clock
-from nrm.models import AuditEvent, Organisation, User
+from nrm.choices import ServiceKind
+from nrm.models import AuditEvent, Membership, Organisation, User
 from nrm.roles import Capability, Role
+from nrm.selectors import pathway_services
 from referral import policy
 from referral.models import (
+    OPEN_STATES,
     AnonymousNotification,
     Case,
     CaseExploitationForm,
@@ -20,6 +23,7 @@ from referral.models import (
     DeadlineKind,
     PersonRequest,
     Referral,
+    ReferralState,
 )
 
 
@@ -212,3 +216,54 @@ def audit_events_for(
     if until:
         queryset = queryset.filter(occurred_at__lte=until)
     return queryset
+
+
+# The home page's panels
+
+
+def open_cases_by_deadline(user: User) -> QuerySet[Case]:
+    """The user's registering organisations' open cases, the one whose next
+    open deadline comes first at the top (cases without one last)."""
+    organisations = [
+        m.organisation_id
+        for m in policy.memberships_with(user, Capability.PERSON_REGISTER)
+    ]
+    open_deadlines = Q(
+        deadlines__met_at__isnull=True, deadlines__cancelled_at__isnull=True
+    )
+    return (
+        policy.visible_cases(user)
+        .filter(organisation_id__in=organisations, state__in=OPEN_STATES)
+        .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
+        .order_by(F("next_due").asc(nulls_last=True), "-registered_at")
+    )
+
+
+def referral_answers(user: User) -> QuerySet[Referral]:
+    """Referrals the user's organisations sent that were answered, latest
+    first."""
+    answered = [ReferralState.ACCEPTED, ReferralState.DECLINED]
+    return referral_outbox(user).filter(state__in=answered).order_by("-answered_at")
+
+
+def guardian_choices(case: Case) -> list[tuple[User, str]]:
+    """The guardians who may be appointed, with their organisation's name:
+    those of the authority responsible for the case's region (its
+    child-protection pathway) first, then the others, by name."""
+    responsible = {
+        service.organisation_id
+        for service in pathway_services(
+            purpose=ServiceKind.CHILD_PROTECTION, region=case.region, is_child=True
+        )
+    }
+    memberships = Membership.objects.filter(
+        role=Role.GUARDIAN, is_active=True, user__is_active=True
+    ).select_related("user", "organisation")
+    rows = {}
+    for membership in memberships:
+        rank = 0 if membership.organisation_id in responsible else 1
+        user = membership.user
+        name = user.get_full_name() or user.get_username()
+        key = (rank, name.casefold(), str(user.pk))
+        rows.setdefault(user.pk, (key, user, membership.organisation.name))
+    return [(user, org) for _key, user, org in sorted(rows.values())]

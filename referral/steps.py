@@ -150,6 +150,16 @@ class Step:
             return False
         return True
 
+    def blocker(self, subject: Case | Referral) -> Conflict | None:
+        """The refusal of the first guard that fails on the case (or referral)
+        as it is, or None (no lock: a hint for pages)."""
+        try:
+            for guard in self.guards:
+                guard(subject)
+        except Conflict as refusal:
+            return refusal
+        return None
+
     def allowed(self, user: User, subject: Case | Referral) -> bool:
         try:
             policy.require_rule(user, self.rule, self.capability, subject)
@@ -254,6 +264,84 @@ def available(user: User, case: Case) -> list[Step]:
     """The steps this user may take on this case now, as far as can be told
     without input; the execution checks everything again under the lock."""
     return [s for s in STEPS.values() if s.possible(case) and s.allowed(user, case)]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A step the user may take but whose guard refuses it now: the refusal's
+    message, and the step that would lift it (None when there is none)."""
+
+    step: Step
+    reason: str
+    unblocked_by: Step | None
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What the case page offers: the steps open now, the one the workflow
+    recommends (with why), and the steps held back by a guard that another
+    step lifts."""
+
+    available: list[Step]
+    recommended: Step | None
+    reason: str
+    blocked: list[Blocked]
+
+
+def guidance(user: User, case: Case) -> Guidance:
+    """The steps of `available`, with the workflow's advice and the blocked
+    steps, all from the same guards and access rules as the execution."""
+    open_now, blocked = [], []
+    for candidate in STEPS.values():
+        if not candidate.allowed(user, case):
+            continue
+        refusal = candidate.blocker(case)
+        if refusal is None:
+            open_now.append(candidate)
+            continue
+        lifting = workflow.UNBLOCKED_BY.get(refusal.code)
+        if lifting is None or lifting not in STEPS:
+            continue  # not this case's step now (wrong state, closed...)
+        blocked.append(
+            Blocked(step=candidate, reason=str(refusal.message),
+                    unblocked_by=_first_open_lifter(user, case, STEPS[lifting]))
+        )  # fmt: skip
+    advice = workflow.advice(case)
+    recommended = None
+    if advice is not None:
+        recommended = next((s for s in open_now if s.name == advice.step), None)
+    return Guidance(
+        available=open_now, recommended=recommended,
+        reason=str(advice.reason) if recommended else "", blocked=blocked,
+    )  # fmt: skip
+
+
+def lifter_of(user: User, case: Case, refusal: Conflict) -> Step | None:
+    """The step this user can take now on the way to lifting a guard's
+    refusal (`workflow.UNBLOCKED_BY`), or None."""
+    lifting = workflow.UNBLOCKED_BY.get(refusal.code)
+    if lifting is None or lifting not in STEPS:
+        return None
+    return _first_open_lifter(user, case, STEPS[lifting])
+
+
+def _first_open_lifter(user: User, case: Case, lifter: Step) -> Step | None:
+    """The step that lifts a refusal, or, when that step is itself blocked
+    (consent needs the rights information first), the one that lifts its
+    refusal in turn: the link leads to a step the user can take now."""
+    seen = set()
+    while lifter.name not in seen:
+        seen.add(lifter.name)
+        if not lifter.allowed(user, case):
+            return None
+        refusal = lifter.blocker(case)
+        if refusal is None:
+            return lifter if lifter.possible(case) else None
+        lifting = workflow.UNBLOCKED_BY.get(refusal.code)
+        if lifting is None or lifting not in STEPS:
+            return None
+        lifter = STEPS[lifting]
+    return None
 
 
 def describe_fields(serializer_class: type[drf.Serializer]) -> list[dict]:

@@ -11,6 +11,7 @@ urlpatterns: list = [
     # Case work: referral/views/.
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_register, name="case-new"),
+    path("cases/search/", views.case_search, name="case-search"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),
     path("cases/<uuid:case_id>/screen/", views.case_screen, name="case-screen"),
     path("cases/<uuid:case_id>/steps/<slug:name>/", views.case_step, name="case-step"),
@@ -20,11 +21,17 @@ urlpatterns: list = [
         name="case-consent-new",
     ),
     path(
+        "cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="case-consent-withdraw",
+    ),
+    path(
         "cases/<uuid:case_id>/referrals/new/",
         views.referral_new,
         name="case-referral-new",
     ),
     path("referrals/inbox/", views.referral_inbox, name="referral-inbox"),
+    path("referrals/anonymous/", views.anonymous_inbox, name="anonymous-notifications"),
     path("referrals/<uuid:referral_id>/", views.referral_page, name="referral"),
     path("decisions/", views.decision_queue, name="decision-queue"),
     path("deadlines/overdue/", views.overdue_deadlines, name="deadlines-overdue"),

@@ -10,11 +10,13 @@ code, or returns quietly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from core import clock
 from core.errors import Conflict, Forbidden, InvalidInput
 from nrm.choices import OrganisationKind, ServiceKind
 from nrm.models import CountryProfile, Organisation
@@ -149,6 +151,12 @@ def holds_consent_free_referral(case: Case, organisation_id) -> bool:
     ).exists()  # fmt: skip
 
 
+CONSENT_REQUIRED = _(
+    "No consent in force for sharing this person's data with that organisation "
+    "for that purpose."
+)
+
+
 def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None:
     if not needs_consent(case, purpose):
         return None
@@ -157,10 +165,7 @@ def require_consent(case: Case, organisation_id, purpose: str) -> Consent | None
     consent = effective_consent(case, organisation_id, purpose)
     if consent is None:
         raise Conflict(
-            _(
-                "No consent in force for sharing this person's data with that "
-                "organisation for that purpose."
-            ),
+            CONSENT_REQUIRED,
             code="consent_required",
             detail={"organisation": str(organisation_id), "purpose": purpose},
         )
@@ -594,3 +599,107 @@ def require_inbound_handover(case: Case) -> None:
         status=HandoverStatus.RECEIVED,
     ).exists():  # fmt: skip
         raise no_handover_to_answer()
+
+
+def require_unanswered(referral: Referral) -> None:
+    if referral.state != ReferralState.SENT:
+        raise Conflict(
+            _("Only an unanswered referral can be withdrawn."),
+            code="referral_answered", detail={"state": referral.state},
+        )  # fmt: skip
+
+
+def require_answer_due(referral: Referral) -> None:
+    """The sender gives up on a referral only once its answer is due."""
+    if clock.now() <= referral.answer_due_at:
+        raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
+
+
+# Guidance: what the pages offer first, and what unblocks a refused step.
+
+
+def require_some_consent(case: Case) -> None:
+    """Sending a referral needs a consent in force for someone (an adult's, or
+    the appointed guardian's for a child); the body checks it for the chosen
+    organisation and purpose. A child's child-protection referral needs none."""
+    if case.person.is_child:
+        return
+    if not _consent_in_force(case, purpose=None):
+        raise Conflict(CONSENT_REQUIRED, code="consent_required")
+
+
+def _consent_in_force(case: Case, purpose: str | None) -> bool:
+    consents = Consent.objects.filter(case=case)
+    if purpose is not None:
+        consents = consents.filter(purpose=purpose)
+    pairs = set(consents.values_list("to_organisation_id", "purpose"))
+    return any(effective_consent(case, org, kind) for org, kind in pairs)
+
+
+# The refusal codes of the guards above, and the step (by name) that lifts
+# each: a page shows a refused step disabled, with its reason and a link there.
+UNBLOCKED_BY = {
+    "rights_information_required": "inform-of-rights",
+    "consent_required": "record-consent",
+    "refusal_not_recorded": "record-consent",
+    "guardian_required": "appoint-guardian",
+    "best_interests_assessment_required": "record-best-interests",
+}
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The step the workflow recommends next for a case (by name), and why."""
+
+    step: str
+    reason: str
+
+
+def advice(case: Case) -> Advice | None:
+    """What to do next on this case, from its state and its consents; None
+    where the workflow waits for nobody in particular (or for another
+    organisation's answer)."""
+    state = case.state
+    if state == CaseState.REGISTERED:
+        return Advice("screen", _("the person has not been screened yet"))
+    if state == CaseState.SUSPENDED:
+        return Advice("resume", _("resume the case once contact is regained"))
+    if state == CaseState.ASSESSMENT:
+        return Advice(
+            "decide-reasonable-grounds",
+            _("the competent authority accepted the identification referral"),
+        )
+    if state == CaseState.PRESUMED_VICTIM:
+        return Advice(
+            "decide-conclusive-grounds",
+            _("the reasonable-grounds decision was positive"),
+        )
+    if state != CaseState.REFERRAL_PENDING:
+        return None
+    if case.person.is_child:
+        # A child's identification referral waits for no consent and no
+        # guardian (the guardian is told once appointed).
+        return Advice(
+            "send-referral",
+            _("a child is referred for identification without waiting for consent"),
+        )
+    if _consent_in_force(case, ServiceKind.IDENTIFICATION):
+        return Advice("send-referral", _("the person consented to the referral"))
+    refused = Consent.objects.filter(
+        case=case, purpose=ServiceKind.IDENTIFICATION, given=False
+    ).exists()
+    if refused and not case.person.is_child:
+        return Advice(
+            "notify-anonymously",
+            _("the person refused consent: tell the authority anonymously"),
+        )
+    if not RightsInformation.objects.filter(case=case).exists():
+        return Advice(
+            "inform-of-rights",
+            _("the person is informed of their rights before being asked to consent"),
+        )
+    if case.latest_outcome in {"presumed", "possible"}:
+        return Advice(
+            "record-consent", _("the screening found indicators of trafficking")
+        )
+    return Advice("record-consent", _("the case is to be referred"))

@@ -113,6 +113,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "nrm.User"
 # Who counts as signed in, for the API's door (core/permissions.py).
 SIGNED_IN_GATE = "nrm.auth.is_signed_in"
+# The home page's work panels, by app: callables (request) -> list of panels,
+# named here so that nrm does not import the apps that build on it.
+HOME_PANELS = ["referral.views.home.panels"]
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt while its username+IP is locked out.
@@ -146,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("el", "Ελληνικά")]
+# English dates day-first (30 Nov 2026), not US-style; config/formats/en/.
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
 USE_I18N = True

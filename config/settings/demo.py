@@ -24,3 +24,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Synthetic past cases `load_demo` adds for the statistics dashboard.
+DEMO_HISTORY_CASES = 1200

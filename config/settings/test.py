@@ -49,3 +49,5 @@ LOG_LEVEL = "WARNING"
 # Static files from the source folders, without `collectstatic`.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# `load_demo` in tests adds no history unless a test asks (--history N).
+DEMO_HISTORY_CASES = 0

@@ -65,6 +65,7 @@ from referral.services.transnational import (
 from referral.services.deadlines import deadlines_sweep
 from referral.services.oversight import audit_trail_read, subject_access_export
 from referral.services.persons import PERSON_FIELDS, person_erase, person_read
+from referral.services.search import case_search
 # isort: on
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "case_flag_for_referral",
     "case_register",
     "case_resume",
+    "case_search",
     "case_suspend",
     "case_transfer",
     "child_views_record",

@@ -21,7 +21,6 @@ from referral.models import (
     DeadlineKind,
     DeclineReason,
     Referral,
-    ReferralState,
 )
 from referral.services.common import (
     close_deadlines,
@@ -33,14 +32,15 @@ from referral.services.common import (
     send_referral,
     transit,
 )
-from referral.steps import REFERRAL, Context, step
+from referral.steps import REFERRAL, Context, requires_graph, step
 
 Rule = policy.Rule
 
 
 @step(
     "send-referral", label=_("Send a referral"), capability=C.REFERRAL_SEND,
-    fires=("send_identification_referral",), guards=(workflow.require_open,),
+    fires=("send_identification_referral",),
+    guards=(workflow.require_open, workflow.require_some_consent),
     input=s.ReferralCreateSerializer, output=s.ReferralSerializer,
     event=Event.REFERRAL_SENT, notifications=("referral.received",),
     page="case-referral-new", milestones=True,
@@ -146,16 +146,12 @@ def referral_decline(ctx: Context, *, reason: str) -> Referral:
 
 @step(
     "withdraw", label=_("Withdraw the referral"), fires=("withdraw",),
+    guards=(requires_graph("withdraw"), workflow.require_unanswered),
     input=s.NoInputSerializer, event=Event.REFERRAL_WITHDRAWN,
     notifications=("referral.withdrawn",), **SENDER,
 )  # fmt: skip
 def referral_withdraw(ctx: Context) -> Referral:
     referral = ctx.referral
-    if referral.state != ReferralState.SENT:
-        raise Conflict(
-            _("Only an unanswered referral can be withdrawn."),
-            code="referral_answered", detail={"state": referral.state},
-        )  # fmt: skip
     lapse_referral(
         referral, ctx.case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
         actor=ctx.actor, membership=ctx.membership, now=ctx.now,
@@ -169,14 +165,13 @@ def referral_withdraw(ctx: Context) -> Referral:
 
 @step(
     "expire", label=_("Give up on the referral"), fires=("expire",),
+    guards=(requires_graph("expire"), workflow.require_answer_due),
     input=s.NoInputSerializer, event=Event.REFERRAL_EXPIRED,
     notifications=("referral.expired",), **SENDER,
 )  # fmt: skip
 def referral_expire(ctx: Context) -> Referral:
     """The sender gives up on an unanswered referral once its answer is due."""
     referral = ctx.referral
-    if ctx.now <= referral.answer_due_at:
-        raise Conflict(_("The referral's answer is not yet due."), code="not_yet_due")
     lapse_referral(
         referral, ctx.case, method="expire", event_code=Event.REFERRAL_EXPIRED,
         actor=ctx.actor, membership=ctx.membership, now=ctx.now,
@@ -203,7 +198,7 @@ def referral_complete(ctx: Context) -> Referral:
 
 @step(
     "notify-anonymously", label=_("Notify anonymously"), capability=C.REFERRAL_SEND,
-    guards=(workflow.require_open, workflow.require_adult),
+    guards=(workflow.require_open, workflow.require_refused_consent),
     input=s.AnonymousNotifySerializer, output=s.AnonymousNotificationSerializer,
     event=Event.ANONYMOUS_NOTIFICATION,
     notifications=("referral.anonymous_notification",),
@@ -215,7 +210,6 @@ def anonymous_notification_send(
     """An adult refused consent: tell the competent authority that a presumed
     victim was met, with coarse attributes only."""
     case = ctx.case
-    workflow.require_refused_consent(case)
     if to_organisation_id is None:
         services = pathway_services(
             purpose=ServiceKind.IDENTIFICATION, region=case.region, is_child=False

@@ -5,11 +5,14 @@ from referral.views.cases import (
     case_page,
     case_register,
     case_screen,
+    case_search,
     case_step,
     consent_new,
+    consent_withdraw,
     referral_new,
 )
 from referral.views.referrals import (
+    anonymous_inbox,
     decision_queue,
     overdue_deadlines,
     referral_inbox,
@@ -17,12 +20,15 @@ from referral.views.referrals import (
 )
 
 __all__ = [
+    "anonymous_inbox",
     "case_list",
     "case_page",
     "case_register",
     "case_screen",
+    "case_search",
     "case_step",
     "consent_new",
+    "consent_withdraw",
     "decision_queue",
     "overdue_deadlines",
     "referral_inbox",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from rest_framework import serializers as drf
 
 from core import clock
@@ -29,6 +30,7 @@ from referral import forms, policy, selectors, services, steps, workflow
 from referral.models import CaseState, Consent, Decision, Handover, Screening
 from referral.views.common import (
     APPLICATION_ERRORS,
+    PAGE_SIZE,
     add_validation_errors,
     error_status,
     message_of,
@@ -54,15 +56,38 @@ def step_url(case, step: steps.Step) -> str:
     return reverse("case-step", args=[case.pk, step.name])
 
 
+def case_url(case) -> str:
+    """The case page with its next-steps panel in view: where every step
+    returns, so the next recommended step is the first thing seen."""
+    return reverse("case", args=[case.pk]) + "#next-steps"
+
+
 def _unavailable(request, case, step: steps.Step):
     """The refusal page when the step is not open to this user on this case
-    now (the step's own declaration says), else None. On GET only: a POST
+    now (the step's own declaration says why), else None. On GET only: a POST
     goes to the step, which says why in its own words."""
-    if request.method != "GET" or (
-        step.possible(case) and step.allowed(request.user, case)
-    ):
+    if request.method != "GET":
         return None
-    return refused(request, _("This step is not open to you on this case now."))
+    if not step.allowed(request.user, case):
+        return refused(
+            request, _("Your role does not take this step on this case."), case=case
+        )
+    blocker = step.blocker(case)
+    if blocker is None:
+        return None
+    lifting = steps.lifter_of(request.user, case, blocker)
+    fix = {"label": lifting.label, "url": step_url(case, lifting)} if lifting else None
+    return refused(request, message_of(blocker), case=case, fix=fix)
+
+
+def _step_row(case, step: steps.Step, primary: bool) -> dict:
+    return {
+        "name": step.name,
+        "label": step.label,
+        "url": step_url(case, step),
+        "grave": step.grave,
+        "primary": primary,
+    }
 
 
 # The list
@@ -95,6 +120,33 @@ def case_list(request):
         "may_register": policy.may_globally(user, C.PERSON_REGISTER),
     }
     return render(request, "referral/case_list.html", context)
+
+
+# Finding a case
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def case_search(request):
+    """Posted so that a name never reaches the URL or the access log; the
+    results are shown on the answer to the post itself."""
+    user = request.user
+    if not policy.may_globally(user, C.CASE_VIEW):
+        return refused(request, _("Your role does not show cases."))
+    form = forms.CaseSearchForm(
+        request.POST if request.method == "POST" else None, states=CaseState.choices
+    )
+    results, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            found = services.case_search(actor=user, **form.cleaned_data)
+            results = list(found[:PAGE_SIZE])
+            for case in results:
+                case.latest_outcome_label = OUTCOME_LABELS.get(case.latest_outcome, "")
+        else:
+            status = 400
+    context = {"form": form, "results": results, "limit": PAGE_SIZE}
+    return render(request, "referral/case_search.html", context, status=status)
 
 
 # Registration
@@ -138,7 +190,7 @@ def case_register(request):
                         "registration. Go on with the case meanwhile."
                     ),
                 )
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {"form": form, "error": error}
@@ -156,15 +208,20 @@ def case_page(request, case_id):
     if policy.may(user, C.PERSON_READ, case):
         person = services.person_read(actor=user, case=case)
     now = clock.now()
+    guidance = steps.guidance(user, case)
     next_steps = [
+        _step_row(case, step, step == guidance.recommended)
+        for step in guidance.available
+    ]
+    blocked = [
         {
-            "name": step.name,
-            "label": step.label,
-            "url": step_url(case, step),
-            "grave": step.grave,
-            "decision": step.rule == policy.Rule.DECISION_MAKER,
+            **_step_row(case, item.step, False),
+            "reason": item.reason,
+            "fix": _step_row(case, item.unblocked_by, False)
+            if item.unblocked_by
+            else None,
         }
-        for step in steps.available(user, case)
+        for item in guidance.blocked
     ]
     deadlines = [
         {
@@ -188,11 +245,19 @@ def case_page(request, case_id):
         "person": person,
         "steps": [s for s in next_steps if not s["grave"]],
         "grave_steps": [s for s in next_steps if s["grave"]],
+        "blocked_steps": blocked,
+        "recommended": guidance.recommended,
+        "recommended_reason": guidance.reason,
         "deadlines": deadlines,
         "screenings": screening_views,
         "consents": Consent.objects.filter(case=case).select_related(
             "to_organisation", "guardian"
         ),
+        "may_withdraw_consent": policy.may(user, C.CONSENT_RECORD, case),
+        "language_name": forms.language_name(case.language) if case.language else "",
+        "citizenship_name": forms.country_name(case.person.citizenship)
+        if case.person.citizenship
+        else "",
         "referrals": selectors.case_referrals(user, case),
         "decisions": Decision.objects.filter(case=case).select_related(
             "organisation", "decided_by"
@@ -272,7 +337,7 @@ def case_screen(request, case_id):
                         "send the child-protection referral yourself."
                     ),
                 )
-            return redirect(reverse("case", args=[case.pk]) + "#screenings")
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     ticked = set(form["codes"].value() or [])
@@ -323,7 +388,10 @@ def _choices_for(step: steps.Step, case):
         if field_name in ("partner_organisation_id", "notified_organisation_id"):
             return [(str(o.pk), o.name) for o in selectors.recipients()]
         if field_name == "guardian_id":
-            return [(str(u.pk), u.get_username()) for u in selectors.guardians()]
+            return [
+                (str(user.pk), f"{user.get_full_name() or user.get_username()}, {org}")
+                for user, org in selectors.guardian_choices(case)
+            ]
         if field_name == "person_request_id":
             return [
                 (str(r.pk), f"{r.get_kind_display()}, {r.recorded_at:%Y-%m-%d}")
@@ -365,7 +433,7 @@ def case_step(request, case_id, name):
                 status = 400
             else:
                 messages.success(request, _("Done: %(step)s.") % {"step": step.label})
-                return redirect("case", case.pk)
+                return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {"case": case, "step": step, "form": form, "error": error}
@@ -438,7 +506,7 @@ def consent_new(request, case_id):
             else:
                 text = _("Refusal recorded: %(organisation)s, for %(purpose)s.")
             messages.success(request, text % values)
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {
@@ -487,7 +555,7 @@ def referral_new(request, case_id):
                     "purpose": referral.get_purpose_display(),
                 },
             )
-            return redirect("case", case.pk)
+            return redirect(case_url(case))
     elif request.method == "POST":
         status = 400
     context = {
@@ -502,3 +570,36 @@ def referral_new(request, case_id):
         "consents": Consent.objects.filter(case=case).select_related("to_organisation"),
     }
     return render(request, "referral/referral_new.html", context, status=status)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request, case_id, consent_id):
+    """Withdrawal, confirmed on its own page: sharing stops, open referrals
+    under the consent are withdrawn, the organisation may lose access."""
+    user = request.user
+    case = policy.get_visible_case(user, case_id)
+    consent = Consent.objects.filter(case=case, pk=consent_id).first()
+    if consent is None:
+        return not_found(request)
+    form = forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    error, status = "", 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(actor=user, consent_id=consent.pk)
+        except APPLICATION_ERRORS as exc:
+            error, status = message_of(exc), error_status(exc)
+        else:
+            messages.success(
+                request,
+                _("Consent withdrawn: %(organisation)s, for %(purpose)s.")
+                % {
+                    "organisation": consent.to_organisation.name,
+                    "purpose": consent.get_purpose_display(),
+                },
+            )
+            return redirect(case_url(case))
+    elif request.method == "POST":
+        status = 400
+    context = {"case": case, "consent": consent, "form": form, "error": error}
+    return render(request, "referral/consent_withdraw.html", context, status=status)

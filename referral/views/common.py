@@ -8,6 +8,7 @@ from functools import wraps
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -35,9 +36,18 @@ def page(view):
         except NotVisible:
             return not_found(request)
         except Forbidden as error:
-            return refused(request, message_of(error))
+            return refused(request, message_of(error), back=_back(kwargs))
 
     return staff_login_required(never_cache(wrapped))
+
+
+def _back(kwargs) -> str:
+    """The page a refusal leads back to: the case or referral in the URL."""
+    if "case_id" in kwargs:
+        return reverse("case", args=[kwargs["case_id"]])
+    if "referral_id" in kwargs:
+        return reverse("referral", args=[kwargs["referral_id"]])
+    return ""
 
 
 def message_of(error: Exception) -> str:
@@ -50,8 +60,16 @@ def message_of(error: Exception) -> str:
     return str(message) if message else gettext("That did not work.")
 
 
-def refused(request, message: str, *, status: int = 403):
-    return render(request, "referral/refused.html", {"message": message}, status=status)
+def refused(
+    request, message: str, *, status: int = 403, case=None, fix=None, back: str = ""
+):
+    """The "Not allowed" page: the reason, the step that would lift it (`fix`:
+    label and url) where there is one, and the way back to the case (or to
+    `back`, else the start page)."""
+    if case is not None:
+        back = reverse("case", args=[case.pk])
+    context = {"message": message, "case": case, "fix": fix, "back": back}
+    return render(request, "referral/refused.html", context, status=status)
 
 
 def not_found(request):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core import clock
+from nrm.choices import ExploitationForm, Sex
 from nrm.roles import Capability
 from referral import forms, policy, selectors, services
 from referral.models import ReferralState
@@ -50,6 +51,23 @@ def referral_inbox(request):
 
 
 @page
+def anonymous_inbox(request):
+    """Anonymous notifications to the user's organisations: coarse attributes
+    only (who was met, not who they are); never a link to the case."""
+    user = request.user
+    if not policy.may_globally(user, C.REFERRAL_INBOX):
+        return refused(request, _("Your role has no referral inbox."))
+    page_obj = paginate(request, selectors.anonymous_inbox(user))
+    sexes, forms_ = dict(Sex.choices), dict(ExploitationForm.choices)
+    for item in page_obj:
+        item.sex_label = sexes.get(item.sex, item.sex)
+        item.forms_label = ", ".join(
+            str(forms_.get(code, code)) for code in item.exploitation_forms
+        )
+    return render(request, "referral/anonymous_inbox.html", {"page_obj": page_obj})
+
+
+@page
 @require_http_methods(["GET", "POST"])
 def referral_page(request, referral_id):
     user = request.user
@@ -58,8 +76,17 @@ def referral_page(request, referral_id):
         request.POST if request.POST.get("answer") == "decline" else None
     )
     error, status = "", 200
-    if request.method == "POST":
-        answer = request.POST.get("answer")
+    other_steps = _other_steps(user, referral)
+    posted = request.POST.get("answer") if request.method == "POST" else None
+    if posted in REFERRAL_STEPS and posted not in ANSWERS:
+        step = REFERRAL_STEPS[request.POST["answer"]]
+        other_steps[step.name] = form = _step_form(step, request.POST)
+        done, error, status = _run_step(request, step, form, referral)
+        if done:
+            return redirect("referral", referral.pk)
+        referral = policy.get_visible_referral(user, referral_id)
+    elif posted is not None:
+        answer = posted
         try:
             if answer == "accept":
                 services.referral_accept(actor=user, referral_id=referral.pk)
@@ -86,11 +113,57 @@ def referral_page(request, referral_id):
             for step in (REFERRAL_STEPS["accept"], REFERRAL_STEPS["decline"])
         ),
         "decline_form": decline_form,
+        "other_steps": [
+            {"step": REFERRAL_STEPS[name], "form": form}
+            for name, form in other_steps.items()
+        ],
         "error": error,
         "overdue": referral.state == ReferralState.SENT
         and referral.answer_due_at < clock.now(),
     }
     return render(request, "referral/referral_page.html", context, status=status)
+
+
+# The answers with a form of their own above; every other step on a referral
+# (withdraw, give up, complete, and any step declared later) gets the generic
+# step form from its declaration.
+ANSWERS = ("accept", "decline")
+
+
+def _other_steps(user, referral) -> dict:
+    return {
+        step.name: _step_form(step)
+        for step in REFERRAL_STEPS.values()
+        if step.name not in ANSWERS
+        and step.possible(referral)
+        and step.allowed(user, referral)
+    }
+
+
+def _step_form(step, data=None):
+    form_class = forms.step_form_class(step, choices_for=lambda name: [])
+    return form_class(data, prefix=step.name)
+
+
+def _run_step(request, step, form, referral) -> tuple[bool, str, int]:
+    """Validate the generic form with the step's serializer and execute it;
+    (done, error, status)."""
+    if not form.is_valid():
+        return False, "", 400
+    serializer = step.input(data=form.payload())
+    if not serializer.is_valid():
+        for field, errors in serializer.errors.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, str(message))
+        return False, "", 400
+    try:
+        step.execute(
+            actor=request.user, subject_id=referral.pk, **serializer.validated_data
+        )
+    except APPLICATION_ERRORS as exc:
+        return False, message_of(exc), error_status(exc)
+    messages.success(request, _("Done: %(step)s.") % {"step": step.label})
+    return True, "", 200
 
 
 def _deadline_rows(user, deadlines) -> list[dict]:

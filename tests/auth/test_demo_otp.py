@@ -51,3 +51,13 @@ def test_demo_otp_never_prints_for_a_real_device():
 
     with pytest.raises(CommandError):
         call_command("demo_otp", "caseworker", stdout=io.StringIO())
+
+
+def test_demo_otp_says_when_a_user_needs_no_one_time_password():
+    load_directory()
+    load_demo_otp()
+    out = io.StringIO()
+    call_command("demo_otp", "rapporteur", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == (
+        "rapporteur needs no one-time password: sign in with the password only."
+    )

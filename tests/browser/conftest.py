@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
 ]
 # A 10-inch tablet in landscape, the smallest screen the pages are made for.
 TABLET = {"width": 1280, "height": 800}
+# The same tablet held upright: the narrowest width no page may scroll across.
+TABLET_PORTRAIT = {"width": 800, "height": 1280}
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +71,10 @@ def browser():
 class Browsing:
     """A fresh browser context on the live server, and what it went through."""
 
-    def __init__(self, browser, base_url: str, **options):
+    def __init__(self, browser, base_url: str, viewport=TABLET, **options):
         self.base_url = base_url
         self.context = browser.new_context(
-            base_url=base_url, viewport=TABLET, locale="en-GB", **options
+            base_url=base_url, viewport=viewport, locale="en-GB", **options
         )
         self.foreign_requests: list[str] = []
         self.console_errors: list[str] = []

@@ -74,8 +74,8 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
     page.get_by_label("Date of birth").fill("1993-04-05")
     page.get_by_label("Age group").select_option("25-34")
     page.get_by_role("group", name="Sex").get_by_label("Female").check()
-    page.get_by_label("Citizenship").fill("XB")
-    page.get_by_label("Language for interviews").fill("ru")
+    page.get_by_label("Citizenship").select_option("XB")
+    page.get_by_label("Language for interviews").select_option("ru")
     page.get_by_role("group", name="Forms of exploitation suspected").get_by_label(
         "Forced labour"
     ).check()
@@ -83,7 +83,7 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
     page.get_by_role("button", name="Register and open the case").click()
 
     case = Case.objects.get()
-    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/#next-steps$"))
     expect(page.locator(".messages")).to_contain_text(f"Case {case.reference} opened.")
     expect(page.locator("#person-data")).to_contain_text("Testgivenbrowser")
     expect(page.locator("#case-state")).to_contain_text("Registered")
@@ -95,7 +95,7 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
     expect(page.locator("#ticked-count")).to_have_text(
         f"Indicators ticked: {len(presumed_adult_codes())}"
     )
-    page.get_by_label("Interpreter's language").fill("ru")
+    page.get_by_label("Interpreter's language").select_option("ru")
     page.evaluate("window.scrollTo(0, 0)")
     tablet_screenshot(page, "screening-interview")
     page.get_by_role("button", name="Record the screening").click()
@@ -143,6 +143,9 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
 def test_sending_without_consent_is_refused_with_a_message(browsing, mechanism):
     reception = mechanism.user["reception"]
     case = screen(reception, register(reception))
+    # A consent for a shelter only: sending is offered, but the identification
+    # referral to the authority has no consent and is refused by the service.
+    consent(reception, case, mechanism.shelter, purpose="shelter")
     session = browsing()
     page = session.page
     sign_in(page, "reception")

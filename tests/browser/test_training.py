@@ -92,6 +92,10 @@ def test_an_exercise_in_the_browser(browsing, training_mechanism):
         interpreter_language="ru",
     )  # fmt: skip
     for case_id in (farmhand, dancer):
+        services.rights_inform(
+            actor=reception, case_id=case_id, script="rights_script_v1",
+            language="ru", interpreter_present=True,
+        )  # fmt: skip
         services.consent_record(
             actor=reception, case_id=case_id,
             to_organisation_id=agencies["authority"].organisation_id,

@@ -59,7 +59,7 @@ def test_registering_opens_the_case_and_says_a_supervisor_will_review(mechanism)
     client = page_client("reception")
     response = client.post("/cases/new/", register_form(), follow=True)
     case = Case.objects.get()
-    assert response.redirect_chain == [(f"/cases/{case.pk}/", 302)]
+    assert response.redirect_chain == [(f"/cases/{case.pk}/#next-steps", 302)]
     assert case.person.citizenship == "XB"
     assert messages_of(response) == [f"Case {case.reference} opened."]
 
@@ -180,7 +180,7 @@ def test_the_interview_records_the_screening_and_shows_the_assessment(mechanism)
          "interpreter_language": "ru", "notes": "Synthetic interview note."},
         follow=True,
     )  # fmt: skip
-    assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/#screenings"
+    assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/#next-steps"
     assert Case.objects.get(pk=case.pk).state == "referral_pending"
     body = response.content.decode()
     assert "Latest assessment:" in body

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
-from nrm.demo_otp import demo_device
+from nrm.demo_otp import demo_device, needs_one_time_password
 
 
 class Command(BaseCommand):
@@ -16,7 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, **options):
-        device = demo_device(options["username"])
+        username = options["username"]
+        device = demo_device(username)
+        if device is None and not needs_one_time_password(username):
+            self.stdout.write(
+                f"{username} needs no one-time password: sign in with the "
+                "password only."
+            )
+            return
         if device is None:
             raise CommandError(
                 "No demo device for that user: run `manage.py load_demo` first, "
