@@ -45,6 +45,10 @@ def main() -> None:
             actor=reception, case_id=case_id, catalogue_id="ilo-2009-adult-labour",
             indicator_codes=codes,
         )  # fmt: skip
+        services.rights_inform(
+            actor=reception, case_id=case_id, script="rights_script_v1",
+            language="ru",
+        )  # fmt: skip
         services.consent_record(
             actor=reception, case_id=case_id, to_organisation_id=authority.pk,
             purpose="identification", given=True, language="ru",

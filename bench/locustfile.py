@@ -104,6 +104,11 @@ class ReceptionJourneys(HttpUser):
             "purpose": "identification",
         }
         self.call(
+            "POST", f"/api/v1/cases/{case_id}/transitions/inform-of-rights/",
+            "POST /cases/{id}/transitions/inform-of-rights/", self.reception,
+            {"script": "rights_script_v1", "language": "ru"},
+        )  # fmt: skip
+        self.call(
             "POST", f"/api/v1/cases/{case_id}/transitions/record-consent/",
             "POST /cases/{id}/transitions/record-consent/", self.reception,
             {**target, "given": True, "language": "ru", "interpreter_used": True},
