@@ -29,8 +29,10 @@ def setup(*, existing: bool = False) -> None:
     if not os.environ.get("DATABASE_URL"):
         url = subprocess.run(
             [str(ROOT / "scripts" / "find_postgres.sh")],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django

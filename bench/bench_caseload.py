@@ -44,10 +44,16 @@ def main() -> None:
 
     caseload = importlib.import_module(args.module)
     load_directory()
-    tables = ("referral_milestone", "referral_deadline", "referral_decision",
-              "referral_referral", "referral_caseexploitationform",
-              "referral_casegroupobjectpermission", "referral_case",
-              "referral_person")  # fmt: skip
+    tables = (
+        "referral_milestone",
+        "referral_deadline",
+        "referral_decision",
+        "referral_referral",
+        "referral_caseexploitationform",
+        "referral_casegroupobjectpermission",
+        "referral_case",
+        "referral_person",
+    )
     whole, simulated = [], []
     for _ in range(args.runs):
         with connection.cursor() as cursor:

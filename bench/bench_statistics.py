@@ -103,9 +103,13 @@ def main() -> None:
             milestones.backfill()
     else:
         call_command(
-            "generate_caseload", count=args.count, seed=1, workers=args.workers,
-            batch_size=20_000, verbosity=0,
-        )  # fmt: skip
+            "generate_caseload",
+            count=args.count,
+            seed=1,
+            workers=args.workers,
+            batch_size=20_000,
+            verbosity=0,
+        )
     print(
         f"generated {args.count:,} cases and {Milestone.objects.count():,} "
         f"milestones in {time.monotonic() - began:.0f} s"

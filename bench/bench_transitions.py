@@ -38,25 +38,36 @@ def main() -> None:
     for _ in range(args.cases):
         payload = person_payload()
         payload.pop("date_of_birth")
-        registration = services.case_register(actor=reception, date_of_birth=None,
-                                              is_child=False, **payload)  # fmt: skip
+        registration = services.case_register(
+            actor=reception, date_of_birth=None, is_child=False, **payload
+        )
         case_id = registration.case.pk
         services.screening_record(
-            actor=reception, case_id=case_id, catalogue_id="ilo-2009-adult-labour",
+            actor=reception,
+            case_id=case_id,
+            catalogue_id="ilo-2009-adult-labour",
             indicator_codes=codes,
-        )  # fmt: skip
+        )
         services.rights_inform(
-            actor=reception, case_id=case_id, script="rights_script_v1",
+            actor=reception,
+            case_id=case_id,
+            script="rights_script_v1",
             language="ru",
-        )  # fmt: skip
+        )
         services.consent_record(
-            actor=reception, case_id=case_id, to_organisation_id=authority.pk,
-            purpose="identification", given=True, language="ru",
-        )  # fmt: skip
-        referral = services.referral_send(
-            actor=reception, case_id=case_id, to_organisation_id=authority.pk,
+            actor=reception,
+            case_id=case_id,
+            to_organisation_id=authority.pk,
             purpose="identification",
-        )  # fmt: skip
+            given=True,
+            language="ru",
+        )
+        referral = services.referral_send(
+            actor=reception,
+            case_id=case_id,
+            to_organisation_id=authority.pk,
+            purpose="identification",
+        )
         services.referral_accept(actor=idworker, referral_id=referral.pk)
         case_ids.append(case_id)
 
@@ -113,8 +124,11 @@ def main() -> None:
 
     # The three are interleaved round by round, so that each sees the same
     # load on a shared machine and the ratio compares like with like.
-    totals = {service_round: [0, 0.0], service_round_without_audit: [0, 0.0],
-              raw_round: [0, 0.0]}  # fmt: skip
+    totals = {
+        service_round: [0, 0.0],
+        service_round_without_audit: [0, 0.0],
+        raw_round: [0, 0.0],
+    }
     for run in totals:
         run()  # warm up
     for _ in range(args.rounds):
@@ -133,8 +147,10 @@ def main() -> None:
     print(f"raw SQL floor transitions/s:           {raw_rate:8.1f}")
     print(f"ratio raw floor / service:             {raw_rate / service_rate:8.2f}")
     print(f"ratio service / raw floor:             {service_rate / raw_rate:8.3f}")
-    print(f"audit cost: transition time with / without audit: "
-          f"{no_audit_rate / service_rate:.2f}")  # fmt: skip
+    print(
+        f"audit cost: transition time with / without audit: "
+        f"{no_audit_rate / service_rate:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,10 @@ def per_op_us(func, number: int, repeat: int = 5) -> float:
 
 
 def bench_fields(person: Person) -> None:
-    for label, name, value in (("name, 20 chars", "given_names", NAME),
-                               ("notes, 1,000 chars", "notes", NOTES)):  # fmt: skip
+    for label, name, value in (
+        ("name, 20 chars", "given_names", NAME),
+        ("notes, 1,000 chars", "notes", NOTES),
+    ):
         field = Person._meta.get_field(name)
         state = datakeys.state_of(person)
 

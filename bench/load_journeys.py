@@ -73,22 +73,40 @@ def main() -> int:
     config = prepare(args.caseload)
     workdir = Path(tempfile.mkdtemp(prefix="nrm-load-"))
     (workdir / "config.json").write_text(json.dumps(config))
-    print(f"caseload: {config['cases']} cases; users: {args.users}; "
-          f"duration: {args.duration} s; gunicorn: 2 sync workers")  # fmt: skip
+    print(
+        f"caseload: {config['cases']} cases; users: {args.users}; "
+        f"duration: {args.duration} s; gunicorn: 2 sync workers"
+    )
     with gunicorn(workers=2) as server:
         subprocess.run(
             [
-                sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),
-                "--headless", "--users", str(args.users),
-                "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.duration}s",
-                "--host", f"http://{server.host}:{server.port}",
-                "--csv", str(workdir / "load"), "--only-summary", "--loglevel", "WARNING",
-                "--exit-code-on-error", "0",
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.spawn_rate),
+                "--run-time",
+                f"{args.duration}s",
+                "--host",
+                f"http://{server.host}:{server.port}",
+                "--csv",
+                str(workdir / "load"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+                "--exit-code-on-error",
+                "0",
             ],
             env={**os.environ, "NRM_LOAD_CONFIG": str(workdir / "config.json")},
-            check=True, stdout=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
             stderr=(workdir / "locust.log").open("w"),
-        )  # fmt: skip
+        )
         server_errors = server.output().count("Traceback")
     return report(workdir, server_errors)
 
@@ -107,16 +125,24 @@ def report(workdir: Path, server_errors: int) -> int:
     for row in rows:
         name = row["Name"]
         p50[row["Name"]] = float(row["50%"] or 0)
-        print(f"{name:44} {row['Request Count']:>7} {row['Failure Count']:>5} "
-              f"{row['50%']:>7} {row['95%']:>7} {float(row['Requests/s']):6.1f}")  # fmt: skip
-    print(f"\n5xx answers: {fives}; other unexpected answers: {others}; "
-          f"tracebacks in the server log: {server_errors}")  # fmt: skip
+        print(
+            f"{name:44} {row['Request Count']:>7} {row['Failure Count']:>5} "
+            f"{row['50%']:>7} {row['95%']:>7} {float(row['Requests/s']):6.1f}"
+        )
+    print(
+        f"\n5xx answers: {fives}; other unexpected answers: {others}; "
+        f"tracebacks in the server log: {server_errors}"
+    )
     if p50.get(TRIVIAL):
-        print(f"ratio p50 transition / p50 GET /auth/me/: "
-              f"{p50[TRANSITION] / p50[TRIVIAL]:.1f}")  # fmt: skip
+        print(
+            f"ratio p50 transition / p50 GET /auth/me/: "
+            f"{p50[TRANSITION] / p50[TRIVIAL]:.1f}"
+        )
     for failure in failures:
-        print(f"failure: {failure['Method']} {failure['Name']}: {failure['Error']} "
-              f"x{failure['Occurrences']}")  # fmt: skip
+        print(
+            f"failure: {failure['Method']} {failure['Name']}: {failure['Error']} "
+            f"x{failure['Occurrences']}"
+        )
     return 1 if fives or others or server_errors else 0
 
 

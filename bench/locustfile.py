@@ -96,35 +96,50 @@ class ReceptionJourneys(HttpUser):
             "notes": "Synthetic interview note.",
         }
         self.call(
-            "POST", f"/api/v1/cases/{case_id}/transitions/screen/",
-            "POST /cases/{id}/transitions/screen/", self.reception, screening,
-        )  # fmt: skip
+            "POST",
+            f"/api/v1/cases/{case_id}/transitions/screen/",
+            "POST /cases/{id}/transitions/screen/",
+            self.reception,
+            screening,
+        )
         target = {
             "to_organisation_id": CONFIG["authority_id"],
             "purpose": "identification",
         }
         self.call(
-            "POST", f"/api/v1/cases/{case_id}/transitions/inform-of-rights/",
-            "POST /cases/{id}/transitions/inform-of-rights/", self.reception,
+            "POST",
+            f"/api/v1/cases/{case_id}/transitions/inform-of-rights/",
+            "POST /cases/{id}/transitions/inform-of-rights/",
+            self.reception,
             {"script": "rights_script_v1", "language": "ru"},
-        )  # fmt: skip
+        )
         self.call(
-            "POST", f"/api/v1/cases/{case_id}/transitions/record-consent/",
-            "POST /cases/{id}/transitions/record-consent/", self.reception,
+            "POST",
+            f"/api/v1/cases/{case_id}/transitions/record-consent/",
+            "POST /cases/{id}/transitions/record-consent/",
+            self.reception,
             {**target, "given": True, "language": "ru", "interpreter_used": True},
-        )  # fmt: skip
+        )
         sent = self.call(
-            "POST", f"/api/v1/cases/{case_id}/transitions/send-referral/",
-            "POST /cases/{id}/transitions/send-referral/", self.reception, target,
-        )  # fmt: skip
+            "POST",
+            f"/api/v1/cases/{case_id}/transitions/send-referral/",
+            "POST /cases/{id}/transitions/send-referral/",
+            self.reception,
+            target,
+        )
         if sent.status_code != 200:
             return
         self.call(
-            "POST", f"/api/v1/referrals/{sent.json()['result']['id']}/accept/",
-            "POST /referrals/{id}/accept/", self.worker,
-        )  # fmt: skip
+            "POST",
+            f"/api/v1/referrals/{sent.json()['result']['id']}/accept/",
+            "POST /referrals/{id}/accept/",
+            self.worker,
+        )
         for name, body in (("suspend", {"reason": "contact_lost"}), ("resume", {})):
             self.call(
-                "POST", f"/api/v1/cases/{case_id}/transitions/{name}/",
-                "POST /cases/{id}/transitions/{name}/", self.reception, body,
-            )  # fmt: skip
+                "POST",
+                f"/api/v1/cases/{case_id}/transitions/{name}/",
+                "POST /cases/{id}/transitions/{name}/",
+                self.reception,
+                body,
+            )

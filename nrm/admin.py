@@ -97,9 +97,11 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             created = services.membership_create(
-                user=obj.user, organisation=obj.organisation, role=obj.role,
+                user=obj.user,
+                organisation=obj.organisation,
+                role=obj.role,
                 actor=request.user,
-            )  # fmt: skip
+            )
             obj.pk = created.pk
         elif "is_active" in form.changed_data and not obj.is_active:
             services.membership_deactivate(membership_id=obj.pk, actor=request.user)

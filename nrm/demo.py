@@ -17,29 +17,74 @@ ORGANISATIONS = [
     ("North Reception Centre", K.RECEPTION_CENTRE, "north", []),
     ("South Reception Centre", K.RECEPTION_CENTRE, "south", []),
     ("North Border Police", K.POLICE_BORDER, "north", []),
-    ("North Social Services", K.SOCIAL_SERVICES, "north",
-     [ServiceKind.PSYCHOLOGICAL, ServiceKind.INTERPRETATION]),
-    ("Safe Harbour NGO", K.NGO, "north", [ServiceKind.SHELTER, ServiceKind.PSYCHOLOGICAL]),
+    (
+        "North Social Services",
+        K.SOCIAL_SERVICES,
+        "north",
+        [ServiceKind.PSYCHOLOGICAL, ServiceKind.INTERPRETATION],
+    ),
+    (
+        "Safe Harbour NGO",
+        K.NGO,
+        "north",
+        [ServiceKind.SHELTER, ServiceKind.PSYCHOLOGICAL],
+    ),
     ("South Anti-Trafficking NGO", K.NGO, "south", [ServiceKind.SHELTER]),
-    ("North Child Protection Authority", K.CHILD_PROTECTION, "north",
-     [ServiceKind.CHILD_PROTECTION]),
-    ("South Guardianship Authority", K.GUARDIANSHIP, "south",
-     [ServiceKind.CHILD_PROTECTION]),
-    ("National Identification Authority", K.COMPETENT_AUTHORITY, "national",
-     [ServiceKind.IDENTIFICATION]),
+    (
+        "North Child Protection Authority",
+        K.CHILD_PROTECTION,
+        "north",
+        [ServiceKind.CHILD_PROTECTION],
+    ),
+    (
+        "South Guardianship Authority",
+        K.GUARDIANSHIP,
+        "south",
+        [ServiceKind.CHILD_PROTECTION],
+    ),
+    (
+        "National Identification Authority",
+        K.COMPETENT_AUTHORITY,
+        "national",
+        [ServiceKind.IDENTIFICATION],
+    ),
     ("North Health Centre", K.HEALTH, "north", [ServiceKind.MEDICAL]),
     ("South Legal Aid Clinic", K.LEGAL_AID, "south", [ServiceKind.LEGAL_AID]),
     ("Foreign NRM Contact Point", K.FOREIGN_NRM, "abroad", [ServiceKind.TRANSNATIONAL]),
     ("NRM Co-ordination Office", K.NRM_COORDINATOR, "national", []),
     ("Office of the National Rapporteur", K.NATIONAL_RAPPORTEUR, "national", []),
-]  # fmt: skip
+]
 
 # (purpose, region, person group, organisation, priority)
 PATHWAYS = [
-    (ServiceKind.IDENTIFICATION, "", PersonGroup.ANY, "National Identification Authority", 1),
-    (ServiceKind.CHILD_PROTECTION, "north", PersonGroup.CHILD, "North Child Protection Authority", 1),
-    (ServiceKind.CHILD_PROTECTION, "south", PersonGroup.CHILD, "South Guardianship Authority", 1),
-    (ServiceKind.CHILD_PROTECTION, "", PersonGroup.CHILD, "North Child Protection Authority", 5),
+    (
+        ServiceKind.IDENTIFICATION,
+        "",
+        PersonGroup.ANY,
+        "National Identification Authority",
+        1,
+    ),
+    (
+        ServiceKind.CHILD_PROTECTION,
+        "north",
+        PersonGroup.CHILD,
+        "North Child Protection Authority",
+        1,
+    ),
+    (
+        ServiceKind.CHILD_PROTECTION,
+        "south",
+        PersonGroup.CHILD,
+        "South Guardianship Authority",
+        1,
+    ),
+    (
+        ServiceKind.CHILD_PROTECTION,
+        "",
+        PersonGroup.CHILD,
+        "North Child Protection Authority",
+        5,
+    ),
     (ServiceKind.SHELTER, "north", PersonGroup.ANY, "Safe Harbour NGO", 1),
     (ServiceKind.SHELTER, "south", PersonGroup.ANY, "South Anti-Trafficking NGO", 1),
     (ServiceKind.SHELTER, "", PersonGroup.ADULT, "Safe Harbour NGO", 5),
@@ -49,7 +94,7 @@ PATHWAYS = [
     (ServiceKind.LEGAL_AID, "", PersonGroup.ANY, "South Legal Aid Clinic", 1),
     (ServiceKind.INTERPRETATION, "", PersonGroup.ANY, "North Social Services", 1),
     (ServiceKind.TRANSNATIONAL, "", PersonGroup.ANY, "Foreign NRM Contact Point", 1),
-]  # fmt: skip
+]
 
 # (username, role, organisation, password). Demo credentials, printed by the
 # command; the demo database is local and synthetic.
@@ -100,27 +145,34 @@ def load_directory() -> list[tuple[str, str, str, str]]:
         organisation = Organisation.objects.filter(name=name).first()
         if organisation is None:
             organisation = services.organisation_create(
-                name=name, kind=kind, region=region, country=COUNTRY,
+                name=name,
+                kind=kind,
+                region=region,
+                country=COUNTRY,
                 email=f"{name.lower().replace(' ', '.')}@demo.invalid",
-            )  # fmt: skip
+            )
         organisations[name] = organisation
         for service_kind in kinds:
             Service.objects.get_or_create(organisation=organisation, kind=service_kind)
     for purpose, region, group, name, priority in PATHWAYS:
         service = Service.objects.get(organisation=organisations[name], kind=purpose)
         Pathway.objects.get_or_create(
-            purpose=purpose, region=region, person_group=group, service=service,
+            purpose=purpose,
+            region=region,
+            person_group=group,
+            service=service,
             defaults={"priority": priority},
-        )  # fmt: skip
+        )
     credentials = []
     for username, role, org_name in USERS:
         user = User.objects.filter(username=username).first()
         password = demo_password(username)
         if user is None:
             user = services.user_create(
-                username=username, password=password,
+                username=username,
+                password=password,
                 email=f"{username}@demo.invalid",
-            )  # fmt: skip
+            )
             if role == Role.ADMINISTRATOR:
                 user.is_staff = True
                 user.is_superuser = True

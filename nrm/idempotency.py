@@ -77,10 +77,13 @@ def _claim(
     try:
         with transaction.atomic():
             record = IdempotencyKey.objects.create(
-                user=user, key_digest=key_digest, request_digest=request_digest,
+                user=user,
+                key_digest=key_digest,
+                request_digest=request_digest,
                 created_at=now,
-                expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
-            )  # fmt: skip
+                expires_at=now
+                + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
+            )
         return record, None
     except IntegrityError:
         # The same key is in use: its first request committed (the insert

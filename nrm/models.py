@@ -117,14 +117,17 @@ class CountryProfile(models.Model):
     )
     # Protections during and after the recovery period (docs/protections.md).
     migration_authority = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_(
             "Receives the protection notices of the recovery period (no removal "
             "while it runs). Empty: every active police / border authority of "
             "the directory."
         ),
-    )  # fmt: skip
+    )
     reintegration_follow_up_days = models.PositiveSmallIntegerField(
         default=90,
         validators=[MinValueValidator(1)],
@@ -134,33 +137,42 @@ class CountryProfile(models.Model):
         ),
     )
     transnational_contact_point = models.ForeignKey(
-        "Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_(
             "The designated contact point: hand-overs received from partner "
             "mechanisms open their case there."
         ),
-    )  # fmt: skip
+    )
     age_of_majority = models.PositiveSmallIntegerField(
         default=18, validators=[MinValueValidator(14), MaxValueValidator(21)]
     )
     # Choices the Uniform Guidelines leave to the state (docs/protections.md).
     reconsideration_authority = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_(
             "A second authority that reconsiders negative decisions; empty: the "
             "deciding authority, through another decision maker."
         ),
-    )  # fmt: skip
+    )
     police_contact = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_(
             "The police organisation alerted when a child goes missing; empty: "
             "the registering organisation is alerted and calls the police."
         ),
-    )  # fmt: skip
+    )
     missing_child_search_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1)],
@@ -239,14 +251,15 @@ class CountryProfile(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["is_active"], condition=Q(is_active=True),
+                fields=["is_active"],
+                condition=Q(is_active=True),
                 name="one_active_country_profile",
             ),
             models.CheckConstraint(
                 condition=Q(recovery_period_days__gte=30),
                 name="recovery_period_at_least_30_days",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country})"
@@ -401,10 +414,11 @@ class OutboxMessage(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["created_at"], condition=Q(delivered_at__isnull=True),
+                fields=["created_at"],
+                condition=Q(delivered_at__isnull=True),
                 name="outbox_undelivered",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} -> {self.organisation_id}"

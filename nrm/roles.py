@@ -81,42 +81,93 @@ class Capability(models.TextChoices):
 R, C = Role, Capability
 
 ROLE_CAPABILITIES: Mapping[str, frozenset[str]] = {
-    R.RECEPTION_OFFICER: frozenset({
-        C.PERSON_REGISTER, C.PERSON_READ, C.CASE_VIEW, C.CASE_SCREEN,
-        C.CONSENT_RECORD, C.REFERRAL_SEND, C.CASE_ASSIST, C.CASE_CLOSE,
-        C.RIGHTS_INFORM, C.RECONSIDERATION_REQUEST,
-    }),
-    R.CASE_WORKER: frozenset({
-        C.PERSON_READ, C.CASE_VIEW, C.CASE_SCREEN, C.CONSENT_RECORD,
-        C.REFERRAL_SEND, C.REFERRAL_ANSWER, C.REFERRAL_INBOX, C.CASE_ASSIST,
-        C.CASE_CLOSE, C.GUARDIAN_APPOINT, C.BEST_INTERESTS_ASSESS,
-        C.DEADLINES_VIEW, C.RIGHTS_INFORM, C.AGE_ASSESS,
-        C.RECONSIDERATION_REQUEST,
-    }),
-    R.DECISION_MAKER: frozenset({
-        C.PERSON_READ, C.CASE_VIEW, C.REFERRAL_ANSWER, C.REFERRAL_INBOX,
-        C.DECISION_TAKE, C.DEADLINES_VIEW, C.AGE_ASSESS,
-    }),
-    R.GUARDIAN: frozenset({
-        C.PERSON_READ, C.CASE_VIEW, C.CONSENT_RECORD, C.RIGHTS_INFORM,
-        C.CHILD_VIEWS_RECORD,
-    }),
-    R.SUPERVISOR: frozenset({
-        C.PERSON_READ, C.PERSON_ERASE, C.CASE_VIEW, C.REFERRAL_INBOX,
-        C.CASE_CLOSE, C.GUARDIAN_APPOINT, C.DEADLINES_VIEW, C.AUDIT_READ,
-        C.SUBJECT_ACCESS, C.STATISTICS_ORGANISATION, C.DUPLICATE_REVIEW,
-        C.HANDOVER_EXPORT,
-    }),
-    R.RAPPORTEUR: frozenset({
-        C.STATISTICS_NATIONAL, C.STATISTICS_CASE_LEVEL,
-    }),
-    R.ADMINISTRATOR: frozenset({
-        C.MECHANISM_CONFIGURE, C.STAFF_MANAGE,
-    }),
-    R.TRAINER: frozenset({
-        C.EXERCISE_RUN,
-    }),
-}  # fmt: skip
+    R.RECEPTION_OFFICER: frozenset(
+        {
+            C.PERSON_REGISTER,
+            C.PERSON_READ,
+            C.CASE_VIEW,
+            C.CASE_SCREEN,
+            C.CONSENT_RECORD,
+            C.REFERRAL_SEND,
+            C.CASE_ASSIST,
+            C.CASE_CLOSE,
+            C.RIGHTS_INFORM,
+            C.RECONSIDERATION_REQUEST,
+        }
+    ),
+    R.CASE_WORKER: frozenset(
+        {
+            C.PERSON_READ,
+            C.CASE_VIEW,
+            C.CASE_SCREEN,
+            C.CONSENT_RECORD,
+            C.REFERRAL_SEND,
+            C.REFERRAL_ANSWER,
+            C.REFERRAL_INBOX,
+            C.CASE_ASSIST,
+            C.CASE_CLOSE,
+            C.GUARDIAN_APPOINT,
+            C.BEST_INTERESTS_ASSESS,
+            C.DEADLINES_VIEW,
+            C.RIGHTS_INFORM,
+            C.AGE_ASSESS,
+            C.RECONSIDERATION_REQUEST,
+        }
+    ),
+    R.DECISION_MAKER: frozenset(
+        {
+            C.PERSON_READ,
+            C.CASE_VIEW,
+            C.REFERRAL_ANSWER,
+            C.REFERRAL_INBOX,
+            C.DECISION_TAKE,
+            C.DEADLINES_VIEW,
+            C.AGE_ASSESS,
+        }
+    ),
+    R.GUARDIAN: frozenset(
+        {
+            C.PERSON_READ,
+            C.CASE_VIEW,
+            C.CONSENT_RECORD,
+            C.RIGHTS_INFORM,
+            C.CHILD_VIEWS_RECORD,
+        }
+    ),
+    R.SUPERVISOR: frozenset(
+        {
+            C.PERSON_READ,
+            C.PERSON_ERASE,
+            C.CASE_VIEW,
+            C.REFERRAL_INBOX,
+            C.CASE_CLOSE,
+            C.GUARDIAN_APPOINT,
+            C.DEADLINES_VIEW,
+            C.AUDIT_READ,
+            C.SUBJECT_ACCESS,
+            C.STATISTICS_ORGANISATION,
+            C.DUPLICATE_REVIEW,
+            C.HANDOVER_EXPORT,
+        }
+    ),
+    R.RAPPORTEUR: frozenset(
+        {
+            C.STATISTICS_NATIONAL,
+            C.STATISTICS_CASE_LEVEL,
+        }
+    ),
+    R.ADMINISTRATOR: frozenset(
+        {
+            C.MECHANISM_CONFIGURE,
+            C.STAFF_MANAGE,
+        }
+    ),
+    R.TRAINER: frozenset(
+        {
+            C.EXERCISE_RUN,
+        }
+    ),
+}
 
 
 def role_may(role: str, capability: str) -> bool:

@@ -56,10 +56,14 @@ def membership_create(
     membership.save(force_insert=True)
     user.groups.add(organisation.group)
     audit.record(
-        Event.MEMBERSHIP_GRANTED, actor=actor, organisation=organisation, role=role,
-        object_type="membership", object_id=membership.pk,
+        Event.MEMBERSHIP_GRANTED,
+        actor=actor,
+        organisation=organisation,
+        role=role,
+        object_type="membership",
+        object_id=membership.pk,
         extra={"user": str(user.pk), "role": role},
-    )  # fmt: skip
+    )
     return membership
 
 
@@ -78,8 +82,12 @@ def membership_deactivate(
     if not still_member:
         membership.user.groups.remove(membership.organisation.group)
     audit.record(
-        Event.MEMBERSHIP_REVOKED, actor=actor, organisation=membership.organisation,
-        role=membership.role, object_type="membership", object_id=membership.pk,
+        Event.MEMBERSHIP_REVOKED,
+        actor=actor,
+        organisation=membership.organisation,
+        role=membership.role,
+        object_type="membership",
+        object_id=membership.pk,
         extra={"user": str(membership.user_id), "role": membership.role},
-    )  # fmt: skip
+    )
     return membership

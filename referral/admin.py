@@ -43,7 +43,12 @@ class PartnerMechanismAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "mechanism_id", "inbox_url", "is_active"]
     list_filter = ["country", "is_active"]
     fields = [
-        "mechanism_id", "country", "name", "contact_point", "inbox_url",
-        "organisation", "is_active",
-    ]  # fmt: skip
+        "mechanism_id",
+        "country",
+        "name",
+        "contact_point",
+        "inbox_url",
+        "organisation",
+        "is_active",
+    ]
     inlines = [PartnerKeyInline]

@@ -21,9 +21,12 @@ C = Capability
 
 
 def _case_detail(
-    request, case: Case, *, with_person: bool = False,
+    request,
+    case: Case,
+    *,
+    with_person: bool = False,
     duplicate_review: str | None = None,
-) -> dict:  # fmt: skip
+) -> dict:
     """The case as this user may see it. Personal data only on request (the
     detail endpoint), through the audited read, for a role that may read it;
     responses to writes leave it out, so they write no read event."""
@@ -60,9 +63,10 @@ class CaseListCreateApi(Api):
         # Whether a supervisor will review a possible duplicate; nothing about
         # the matches (referral/duplicates.py).
         body = _case_detail(
-            request, registration.case,
+            request,
+            registration.case,
             duplicate_review="pending" if registration.duplicate_review else None,
-        )  # fmt: skip
+        )
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -119,9 +123,10 @@ class StepApi(Api):
     @classmethod
     def for_step(cls, step: steps.Step):
         view = type(
-            f"{step.body.__name__.title().replace('_', '')}Api", (cls,),
+            f"{step.body.__name__.title().replace('_', '')}Api",
+            (cls,),
             {"step": step, "__doc__": step.body.__doc__},
-        )  # fmt: skip
+        )
         response = inline_serializer(
             f"{view.__name__[:-3]}Result",
             {
@@ -241,9 +246,10 @@ class ReferralStepApi(Api):
     @classmethod
     def for_step(cls, step: steps.Step):
         view = type(
-            f"{step.body.__name__.title().replace('_', '')}Api", (cls,),
+            f"{step.body.__name__.title().replace('_', '')}Api",
+            (cls,),
             {"step": step, "__doc__": step.body.__doc__},
-        )  # fmt: skip
+        )
 
         def post(self, request, referral_id):  # its own function: its own schema
             return ReferralStepApi.post(self, request, referral_id)

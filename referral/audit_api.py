@@ -24,9 +24,19 @@ from referral import serializers as s
 from referral import services
 
 CSV_COLUMNS = [
-    "id", "occurred_at", "actor", "organisation", "role", "action", "object_type",
-    "object_id", "case_id", "from_state", "to_state", "reason_code",
-]  # fmt: skip
+    "id",
+    "occurred_at",
+    "actor",
+    "organisation",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "case_id",
+    "from_state",
+    "to_state",
+    "reason_code",
+]
 
 
 class _Echo:
@@ -120,15 +130,22 @@ class AuditEventListApi(Api):
             def rows():
                 yield writer.writerow(CSV_COLUMNS)
                 for event in queryset.iterator(chunk_size=2000):
-                    yield writer.writerow([
-                        event.id, event.occurred_at.isoformat(),
-                        event.actor.username if event.actor else "",
-                        event.organisation.name if event.organisation else "",
-                        event.role, event.action, event.object_type, event.object_id,
-                        event.case_id if event.case_visible else "",
-                        event.from_state, event.to_state,
-                        event.reason_code,
-                    ])  # fmt: skip
+                    yield writer.writerow(
+                        [
+                            event.id,
+                            event.occurred_at.isoformat(),
+                            event.actor.username if event.actor else "",
+                            event.organisation.name if event.organisation else "",
+                            event.role,
+                            event.action,
+                            event.object_type,
+                            event.object_id,
+                            event.case_id if event.case_visible else "",
+                            event.from_state,
+                            event.to_state,
+                            event.reason_code,
+                        ]
+                    )
 
             response = StreamingHttpResponse(rows(), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="audit.csv"'

@@ -75,9 +75,12 @@ def libpq_env(db: dict) -> dict[str, str]:
     command line, where `ps` shows it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     for variable, key in (
-        ("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER"),
-        ("PGPASSWORD", "PASSWORD"), ("PGDATABASE", "NAME"),
-    ):  # fmt: skip
+        ("PGHOST", "HOST"),
+        ("PGPORT", "PORT"),
+        ("PGUSER", "USER"),
+        ("PGPASSWORD", "PASSWORD"),
+        ("PGDATABASE", "NAME"),
+    ):
         if db.get(key):
             env[variable] = str(db[key])
     return env
@@ -85,10 +88,13 @@ def libpq_env(db: dict) -> dict[str, str]:
 
 def connect(db: dict):
     connection = psycopg2.connect(
-        dbname=db["NAME"], user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None, host=db.get("HOST") or None,
-        port=db.get("PORT") or None, connect_timeout=10,
-    )  # fmt: skip
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        connect_timeout=10,
+    )
     with connection.cursor() as cursor:
         # The checksums hash each row's text: fix everything that shapes it.
         cursor.execute(
@@ -187,9 +193,12 @@ def sealed_sample(cursor) -> list[dict]:
         cursor.execute(query, params)
         for (row_id,) in cursor.fetchall():
             sample.append(
-                {"model": column.model._meta.label, "id": str(row_id),
-                 "field": column.field}
-            )  # fmt: skip
+                {
+                    "model": column.model._meta.label,
+                    "id": str(row_id),
+                    "field": column.field,
+                }
+            )
     return sample
 
 
@@ -228,9 +237,13 @@ class BackupResult:
 
 
 def backup(
-    *, directory: Path, keys_directory: Path | None, archive_passphrase: str,
-    keys_passphrase: str | None, db: dict | None = None,
-) -> BackupResult:  # fmt: skip
+    *,
+    directory: Path,
+    keys_directory: Path | None,
+    archive_passphrase: str,
+    keys_passphrase: str | None,
+    db: dict | None = None,
+) -> BackupResult:
     """Snapshot, manifest, archive, key export; files are mode 0600 and new."""
     db = db or database_settings()
     if keys_passphrase is not None and keys_passphrase == archive_passphrase:
@@ -265,19 +278,28 @@ def backup(
             }
             # pg_dump reads the very snapshot the manifest was computed in.
             command = [
-                pg_dump, "--format=custom", "--compress=6", "--no-password",
-                f"--snapshot={snapshot}", "--dbname", db["NAME"],
-            ]  # fmt: skip
+                pg_dump,
+                "--format=custom",
+                "--compress=6",
+                "--no-password",
+                f"--snapshot={snapshot}",
+                "--dbname",
+                db["NAME"],
+            ]
             with _new_file(archive) as target:
                 process = subprocess.Popen(  # noqa: S603 - fixed arguments
-                    command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    command,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                     env=libpq_env(db),
-                )  # fmt: skip
+                )
                 try:
                     vault.seal_stream(
-                        process.stdout, target, passphrase=archive_passphrase,
+                        process.stdout,
+                        target,
+                        passphrase=archive_passphrase,
                         purpose=vault.PURPOSE_ARCHIVE,
-                    )  # fmt: skip
+                    )
                 finally:
                     _, err = process.communicate()
                 if process.returncode != 0:
@@ -288,18 +310,20 @@ def backup(
 
     check_archive(archive, passphrase=archive_passphrase)
     manifest["archive"] = {
-        "file": archive.name, "bytes": archive.stat().st_size,
+        "file": archive.name,
+        "bytes": archive.stat().st_size,
         "sha256": sha256_of(archive),
-    }  # fmt: skip
+    }
     if keys_passphrase is not None:
         keys_directory = keys_directory or directory
         keys_directory.mkdir(parents=True, exist_ok=True)
         keys_path = keys_directory / f"nrm-{stamp}.keys.sealed"
         with _new_file(keys_path) as target:
             summary = vault.export_key_set(
-                target, passphrase=keys_passphrase,
+                target,
+                passphrase=keys_passphrase,
                 attachments={AUDIT_ATTACHMENT: audit_keys.current_key_data()},
-            )  # fmt: skip
+            )
         manifest["keys"] = {
             "file": keys_path.name,
             "sha256": sha256_of(keys_path),
@@ -308,11 +332,13 @@ def backup(
     with _new_file(manifest_path) as target:
         target.write(json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
     return BackupResult(
-        archive=archive, manifest=manifest_path, keys=keys_path,
+        archive=archive,
+        manifest=manifest_path,
+        keys=keys_path,
         tables=len(manifest["tables"]),
         rows=sum(t["rows"] for t in manifest["tables"].values()),
         archive_bytes=manifest["archive"]["bytes"],
-    )  # fmt: skip
+    )
 
 
 @contextmanager
@@ -343,9 +369,11 @@ def opened_archive(archive: Path, *, passphrase: str) -> Iterator[Path]:
         try:
             with open(archive, "rb") as source, _new_file(plain) as target:
                 vault.open_stream(
-                    source, target, passphrase=passphrase,
+                    source,
+                    target,
+                    passphrase=passphrase,
                     purpose=vault.PURPOSE_ARCHIVE,
-                )  # fmt: skip
+                )
         except vault.VaultError as exc:
             raise BackupError(f"The archive {archive.name}: {exc}") from None
         yield plain
@@ -357,8 +385,10 @@ def check_archive(archive: Path, *, passphrase: str) -> int:
     with opened_archive(archive, passphrase=passphrase) as plain:
         listing = subprocess.run(  # noqa: S603 - fixed arguments
             [tool("pg_restore"), "--list", str(plain)],
-            capture_output=True, timeout=600, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
     if listing.returncode != 0:
         raise BackupError(
             f"pg_restore cannot read the archive: {_first_line(listing.stderr)}"
@@ -397,10 +427,16 @@ def database_is_empty(db: dict) -> bool:
 
 
 def restore(
-    *, archive: Path, keys: Path, key_file: Path, archive_passphrase: str,
-    keys_passphrase: str, manifest: dict | None, db: dict,
+    *,
+    archive: Path,
+    keys: Path,
+    key_file: Path,
+    archive_passphrase: str,
+    keys_passphrase: str,
+    manifest: dict | None,
+    db: dict,
     audit_key_file: Path | None = None,
-) -> dict:  # fmt: skip
+) -> dict:
     """Open the key export first (nothing is restored when it does not open),
     then the archive into the empty database, in one transaction; then write
     the vault's key file and, when the export carries it, the audit trail's
@@ -444,12 +480,22 @@ def restore(
             raise BackupError(f"The key export {keys.name}: {exc}") from None
         with opened_archive(archive, passphrase=archive_passphrase) as plain:
             result = subprocess.run(  # noqa: S603 - fixed arguments
-                [tool("pg_restore"), "--no-owner", "--no-privileges",
-                 "--exit-on-error", "--single-transaction", "--no-password",
-                 "--dbname", db["NAME"], str(plain)],
-                capture_output=True, env=libpq_env(db), timeout=24 * 3600,
+                [
+                    tool("pg_restore"),
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    "--no-password",
+                    "--dbname",
+                    db["NAME"],
+                    str(plain),
+                ],
+                capture_output=True,
+                env=libpq_env(db),
+                timeout=24 * 3600,
                 check=False,
-            )  # fmt: skip
+            )
         if result.returncode != 0:
             raise BackupError(
                 f"pg_restore failed (nothing was restored): {_first_line(result.stderr)}"
@@ -500,9 +546,10 @@ def verify_restore(
         connection.close()
     expected = manifest["tables"]
     differing = sorted(
-        name for name in expected.keys() | found.keys()
+        name
+        for name in expected.keys() | found.keys()
         if expected.get(name) != found.get(name)
-    )  # fmt: skip
+    )
     for name in differing:
         report.fail(
             f"table {name}: expected {expected.get(name, 'absent')}, "
@@ -599,10 +646,18 @@ def _search_clear_values(texts: list[str], db: dict, report: Verification) -> No
     longest = max(len(n) for n in wanted)
     hits: set[bytes] = set()
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [tool("pg_dump"), "--data-only", "--format=plain", "--no-password",
-         "--dbname", db["NAME"]],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=libpq_env(db),
-    )  # fmt: skip
+        [
+            tool("pg_dump"),
+            "--data-only",
+            "--format=plain",
+            "--no-password",
+            "--dbname",
+            db["NAME"],
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=libpq_env(db),
+    )
     tail = b""
     while chunk := process.stdout.read(8 << 20):
         window = tail + chunk

@@ -72,9 +72,16 @@ S = CaseState
 # Made-up distributions (weights), loosely shaped like published NRM figures.
 SEXES = (("female", 55), ("male", 42), ("other", 1), ("unknown", 2))
 AGE_GROUPS = (
-    ("0-11", 3), ("12-14", 5), ("15-17", 11), ("unknown_child", 3),
-    ("18-24", 24), ("25-34", 26), ("35-49", 17), ("50+", 5), ("unknown", 6),
-)  # fmt: skip
+    ("0-11", 3),
+    ("12-14", 5),
+    ("15-17", 11),
+    ("unknown_child", 3),
+    ("18-24", 24),
+    ("25-34", 26),
+    ("35-49", 17),
+    ("50+", 5),
+    ("unknown", 6),
+)
 # A long tail: a few frequent citizenships and many rare ones (Zipf-like);
 # "" is unknown, "XX" stateless. Codes are ISO 3166-1 alpha-2.
 _CITIZENSHIP_CODES = (
@@ -84,18 +91,33 @@ _CITIZENSHIP_CODES = (
 )
 CITIZENSHIPS = tuple(_CITIZENSHIP_CODES.split())
 FORMS = (
-    ("sexual", 38), ("labour", 30), ("domestic_servitude", 8), ("criminality", 8),
-    ("begging", 4), ("organ_removal", 0.4), ("forced_marriage", 2),
-    ("illegal_adoption", 0.3), ("surrogacy", 0.3), ("other", 3), ("unknown", 6),
-)  # fmt: skip
+    ("sexual", 38),
+    ("labour", 30),
+    ("domestic_servitude", 8),
+    ("criminality", 8),
+    ("begging", 4),
+    ("organ_removal", 0.4),
+    ("forced_marriage", 2),
+    ("illegal_adoption", 0.3),
+    ("surrogacy", 0.3),
+    ("other", 3),
+    ("unknown", 6),
+)
 STAGES = (
-    ("first_contact", 20), ("registration_screening", 45), ("accommodation", 15),
-    ("asylum_procedure", 15), ("transit", 5),
-)  # fmt: skip
+    ("first_contact", 20),
+    ("registration_screening", 45),
+    ("accommodation", 15),
+    ("asylum_procedure", 15),
+    ("transit", 5),
+)
 ASYLUM = (
-    ("none", 30), ("intends_to_apply", 15), ("applied", 35), ("granted", 5),
-    ("rejected", 5), ("unknown", 10),
-)  # fmt: skip
+    ("none", 30),
+    ("intends_to_apply", 15),
+    ("applied", 35),
+    ("granted", 5),
+    ("rejected", 5),
+    ("unknown", 10),
+)
 LANGUAGES = ("en", "fr", "ar", "ru", "uk", "ti", "fa", "vi", "ro", "es")
 REGISTERING_KINDS = {
     OrganisationKind.RECEPTION_CENTRE: 60,
@@ -106,10 +128,12 @@ REGISTERING_KINDS = {
     OrganisationKind.HEALTH: 3,
 }
 DECLINES = (
-    (DeclineReason.NO_CAPACITY, 40), (DeclineReason.NOT_COMPETENT, 25),
-    (DeclineReason.INCOMPLETE, 20), (DeclineReason.PERSON_UNREACHABLE, 10),
+    (DeclineReason.NO_CAPACITY, 40),
+    (DeclineReason.NOT_COMPETENT, 25),
+    (DeclineReason.INCOMPLETE, 20),
+    (DeclineReason.PERSON_UNREACHABLE, 10),
     (DeclineReason.OTHER, 5),
-)  # fmt: skip
+)
 DAY = timedelta(days=1)
 
 
@@ -406,23 +430,45 @@ class _Simulator:
     def flush(self) -> None:
         with transaction.atomic():
             _fast_bulk_load()
-            for rows in (self.persons, self.cases, self.forms, self.referrals,
-                         self.decisions, self.deadlines, self.grants):  # fmt: skip
+            for rows in (
+                self.persons,
+                self.cases,
+                self.forms,
+                self.referrals,
+                self.decisions,
+                self.deadlines,
+                self.grants,
+            ):
                 rows.flush()
 
     def grant(self, case_id: uuid.UUID, organisation: Organisation) -> None:
         self.grants.add(**self.d.grants.row(case_id, organisation))
 
-    def deadline(self, case_id, referral_id, kind, organisation, due_at, *,
-                 met_at=None, cancelled_at=None) -> None:  # fmt: skip
+    def deadline(
+        self,
+        case_id,
+        referral_id,
+        kind,
+        organisation,
+        due_at,
+        *,
+        met_at=None,
+        cancelled_at=None,
+    ) -> None:
         overdue = None
         if met_at is None and cancelled_at is None and due_at < self.now:
             overdue = due_at + timedelta(hours=1)
         self.deadlines.add(
-            id=self.uuid(), case_id=case_id, referral_id=referral_id, kind=kind,
-            organisation_id=organisation.pk, due_at=due_at, met_at=met_at,
-            cancelled_at=cancelled_at, overdue_notified_at=overdue,
-        )  # fmt: skip
+            id=self.uuid(),
+            case_id=case_id,
+            referral_id=referral_id,
+            kind=kind,
+            organisation_id=organisation.pk,
+            due_at=due_at,
+            met_at=met_at,
+            cancelled_at=cancelled_at,
+            overdue_notified_at=overdue,
+        )
         self.summary.deadlines += 1
 
     def case(self, registered_at: datetime) -> None:  # noqa: C901 - one journey
@@ -433,10 +479,13 @@ class _Simulator:
         is_child = age_group in CHILD_AGE_GROUPS
         person_id, case_id = self.uuid(), self.uuid()
         self.persons.add(
-            id=person_id, sex=self.sex(), age_group=age_group,
-            citizenship=self.citizenship(), is_child=is_child,
+            id=person_id,
+            sex=self.sex(),
+            age_group=age_group,
+            citizenship=self.citizenship(),
+            is_child=is_child,
             registered_at=registered_at,
-        )  # fmt: skip
+        )
         # Registered (the state field's default), then only declared moves.
         case = Journey(Case, id=case_id, state_changed_at=registered_at)
 
@@ -453,9 +502,11 @@ class _Simulator:
         if rng.random() < 0.92 and at < now:
             calls = rng.random() < (0.85 if is_child else 0.55)
             case.fire(
-                "record_screening", at=at, outcome="presumed" if calls else "none",
+                "record_screening",
+                at=at,
+                outcome="presumed" if calls else "none",
                 calls_for_referral=calls,
-            )  # fmt: skip
+            )
             last = at
 
         # Identification referrals: a declined or expired one is sometimes
@@ -472,9 +523,12 @@ class _Simulator:
             rg_due = self.due(sent, profile.rg_decision_working_days)
             roll = rng.random()
             outcome = (
-                ReferralState.ACCEPTED if roll < 0.85
-                else ReferralState.DECLINED if roll < 0.95 else ReferralState.EXPIRED
-            )  # fmt: skip
+                ReferralState.ACCEPTED
+                if roll < 0.85
+                else ReferralState.DECLINED
+                if roll < 0.95
+                else ReferralState.EXPIRED
+            )
             answered = self.later(sent, 1.2, minimum_hours=0.5)
             if outcome == ReferralState.EXPIRED:
                 answered = answer_due + timedelta(hours=rng.uniform(1, 48))
@@ -485,36 +539,59 @@ class _Simulator:
             if outcome == ReferralState.ACCEPTED:
                 referral.fire("accept", at=answered, by=self.d.user)
             elif outcome == ReferralState.DECLINED:
-                referral.fire("decline", at=answered, reason=self.decline(),
-                              by=self.d.user)  # fmt: skip
+                referral.fire(
+                    "decline", at=answered, reason=self.decline(), by=self.d.user
+                )
             elif outcome == ReferralState.EXPIRED:
                 referral.fire("expire", at=answered)
             self.referrals.add(
-                id=referral_id, case_id=case_id, from_organisation_id=organisation.pk,
-                to_organisation_id=authority.pk, purpose="identification",
-                urgency="urgent" if is_child else "routine", sent_at=sent,
-                sent_by_id=self.d.user.pk, answer_due_at=answer_due,
+                id=referral_id,
+                case_id=case_id,
+                from_organisation_id=organisation.pk,
+                to_organisation_id=authority.pk,
+                purpose="identification",
+                urgency="urgent" if is_child else "routine",
+                sent_at=sent,
+                sent_by_id=self.d.user.pk,
+                answer_due_at=answer_due,
                 **referral.columns(),
-            )  # fmt: skip
+            )
             self.summary.referrals += 1
-            answer_met = answered if outcome in (
-                ReferralState.ACCEPTED, ReferralState.DECLINED) else None  # fmt: skip
-            lapsed = answered if outcome in (
-                ReferralState.DECLINED, ReferralState.EXPIRED) else None  # fmt: skip
+            answer_met = (
+                answered
+                if outcome in (ReferralState.ACCEPTED, ReferralState.DECLINED)
+                else None
+            )
+            lapsed = (
+                answered
+                if outcome in (ReferralState.DECLINED, ReferralState.EXPIRED)
+                else None
+            )
             self.deadline(
-                case_id, referral_id, DeadlineKind.REFERRAL_ANSWER, authority,
-                answer_due, met_at=answer_met,
+                case_id,
+                referral_id,
+                DeadlineKind.REFERRAL_ANSWER,
+                authority,
+                answer_due,
+                met_at=answer_met,
                 cancelled_at=answered if outcome == ReferralState.EXPIRED else None,
-            )  # fmt: skip
+            )
             rg = (referral_id, rg_due)
             if outcome == ReferralState.SENT:
-                self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
-                              authority, rg_due)  # fmt: skip
+                self.deadline(
+                    case_id, referral_id, DeadlineKind.RG_DECISION, authority, rg_due
+                )
                 last = sent
                 break
             if lapsed is not None:
-                self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
-                              authority, rg_due, cancelled_at=lapsed)  # fmt: skip
+                self.deadline(
+                    case_id,
+                    referral_id,
+                    DeadlineKind.RG_DECISION,
+                    authority,
+                    rg_due,
+                    cancelled_at=lapsed,
+                )
                 case.fire("identification_referral_lapsed", at=lapsed)
                 last = lapsed
                 continue
@@ -527,11 +604,17 @@ class _Simulator:
         def decide(kind: str, positive: bool, at: datetime, reconsiders=None):
             decision_id = self.uuid()
             self.decisions.add(
-                id=decision_id, case_id=case_id, kind=kind, reconsiders_id=reconsiders,
-                positive=positive, referral_id=accepted, organisation_id=authority.pk,
-                decided_by_id=self.d.user.pk, decided_at=at,
+                id=decision_id,
+                case_id=case_id,
+                kind=kind,
+                reconsiders_id=reconsiders,
+                positive=positive,
+                referral_id=accepted,
+                organisation_id=authority.pk,
+                decided_by_id=self.d.user.pk,
+                decided_at=at,
                 person_request_id=None,
-            )  # fmt: skip
+            )
             self.summary.decisions += 1
             return decision_id
 
@@ -540,17 +623,26 @@ class _Simulator:
             # Mostly within the profile's working days, with a late tail.
             at = self.later(last, 4 if rng.random() < 0.8 else 15, minimum_hours=4)
             if at >= now:
-                self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
-                              authority, rg_due)  # fmt: skip
+                self.deadline(
+                    case_id, referral_id, DeadlineKind.RG_DECISION, authority, rg_due
+                )
             else:
-                self.deadline(case_id, referral_id, DeadlineKind.RG_DECISION,
-                              authority, rg_due, met_at=at)  # fmt: skip
+                self.deadline(
+                    case_id,
+                    referral_id,
+                    DeadlineKind.RG_DECISION,
+                    authority,
+                    rg_due,
+                    met_at=at,
+                )
                 positive = rng.random() < 0.75
                 rg_decision = decide(DecisionKind.REASONABLE_GROUNDS, positive, at)
                 case.fire(
-                    "decide_reasonable_grounds", at=at, positive=positive,
+                    "decide_reasonable_grounds",
+                    at=at,
+                    positive=positive,
                     recovery_ends_on=self.recovery_end(at) if positive else None,
-                )  # fmt: skip
+                )
                 last = at
                 recon = None
                 if not positive:
@@ -558,10 +650,12 @@ class _Simulator:
                     if rng.random() < 0.12 and recon < now:
                         decide(DecisionKind.RECONSIDERATION, True, recon, rg_decision)
                         case.fire(
-                            "reconsider", at=recon, positive=True,
+                            "reconsider",
+                            at=recon,
+                            positive=True,
                             of_kind=DecisionKind.REASONABLE_GROUNDS,
                             recovery_ends_on=self.recovery_end(recon),
-                        )  # fmt: skip
+                        )
                 if case.state == S.PRESUMED_VICTIM:
                     self._conclusive(case, referral_id, authority, decide)
                     last = case.subject.state_changed_at
@@ -571,8 +665,12 @@ class _Simulator:
         after = self.later(last, 30)
         if after < now:
             state = case.state
-            if roll < 0.03 and state in (S.REGISTERED, S.SCREENED, S.REFERRAL_PENDING,
-                                         S.PRESUMED_VICTIM):  # fmt: skip
+            if roll < 0.03 and state in (
+                S.REGISTERED,
+                S.SCREENED,
+                S.REFERRAL_PENDING,
+                S.PRESUMED_VICTIM,
+            ):
                 case.fire("transfer", at=after, country="XC")
             elif roll < 0.05 and state in (S.REFERRAL_PENDING, S.PRESUMED_VICTIM):
                 case.fire("suspend", at=after)
@@ -583,12 +681,17 @@ class _Simulator:
             elif state == S.RECOGNISED and roll < 0.25:
                 case.fire("close", at=after, reason=CloseReason.DURABLE_SOLUTION)
         self.cases.add(
-            person_id=person_id, organisation_id=organisation.pk,
-            region=organisation.region, reception_stage=self.stage(),
-            language=rng.choice(LANGUAGES), asylum_status=self.asylum(),
-            registered_at=registered_at, registered_by_id=self.d.user.pk,
-            id=case_id, **case.columns(),
-        )  # fmt: skip
+            person_id=person_id,
+            organisation_id=organisation.pk,
+            region=organisation.region,
+            reception_stage=self.stage(),
+            language=rng.choice(LANGUAGES),
+            asylum_status=self.asylum(),
+            registered_at=registered_at,
+            registered_by_id=self.d.user.pk,
+            id=case_id,
+            **case.columns(),
+        )
         self.summary.cases += 1
         self.summary.states[case.state] = self.summary.states.get(case.state, 0) + 1
 
@@ -600,8 +703,14 @@ class _Simulator:
         case_id = case.subject.id
         cg_at = due + timedelta(hours=rng.uniform(1, 24 * 60))
         if rng.random() < 0.9 and cg_at < now:
-            self.deadline(case_id, referral_id, DeadlineKind.RECOVERY_PERIOD_END,
-                          authority, due, met_at=cg_at)  # fmt: skip
+            self.deadline(
+                case_id,
+                referral_id,
+                DeadlineKind.RECOVERY_PERIOD_END,
+                authority,
+                due,
+                met_at=cg_at,
+            )
             positive = rng.random() < 0.85
             cg = decide(DecisionKind.CONCLUSIVE_GROUNDS, positive, cg_at)
             case.fire("decide_conclusive_grounds", at=cg_at, positive=positive)
@@ -609,12 +718,16 @@ class _Simulator:
             if not positive and rng.random() < 0.1 and recon < now:
                 decide(DecisionKind.RECONSIDERATION, True, recon, cg)
                 case.fire(
-                    "reconsider", at=recon, positive=True,
-                    of_kind=DecisionKind.CONCLUSIVE_GROUNDS, recovery_ends_on=None,
-                )  # fmt: skip
+                    "reconsider",
+                    at=recon,
+                    positive=True,
+                    of_kind=DecisionKind.CONCLUSIVE_GROUNDS,
+                    recovery_ends_on=None,
+                )
         else:
-            self.deadline(case_id, referral_id, DeadlineKind.RECOVERY_PERIOD_END,
-                          authority, due)  # fmt: skip
+            self.deadline(
+                case_id, referral_id, DeadlineKind.RECOVERY_PERIOD_END, authority, due
+            )
 
 
 def registration_times(
@@ -715,7 +828,7 @@ def generate(
                 batch_size,
                 progress if i == 0 else None,
             ),
-        )  # fmt: skip
+        )
         for i, share in enumerate(shares)
     ]
     for process in processes:

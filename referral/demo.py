@@ -60,34 +60,54 @@ def load_cases() -> int:
     cases = []
     for given, family, born, sex, age_group, citizenship, child in PEOPLE:
         registration = services.case_register(
-            actor=reception, given_names=given, family_name=family,
-            date_of_birth=born, sex=sex, age_group=age_group, citizenship=citizenship,
-            is_child=child, reception_stage="registration_screening", language="ru",
+            actor=reception,
+            given_names=given,
+            family_name=family,
+            date_of_birth=born,
+            sex=sex,
+            age_group=age_group,
+            citizenship=citizenship,
+            is_child=child,
+            reception_stage="registration_screening",
+            language="ru",
             exploitation_forms=["labour"] if sex == "male" else ["sexual"],
             notes="Synthetic demo narrative.",
-        )  # fmt: skip
+        )
         cases.append(registration.case)
     _alpha, bravo, charlie, delta, echo, foxtrot, golf = cases
 
     def screen(case, indicator_codes):
         services.screening_record(
-            actor=reception, case_id=case.pk, catalogue_id="ilo-2009-adult-labour",
-            indicator_codes=indicator_codes, interpreter_language="ru",
-        )  # fmt: skip
+            actor=reception,
+            case_id=case.pk,
+            catalogue_id="ilo-2009-adult-labour",
+            indicator_codes=indicator_codes,
+            interpreter_language="ru",
+        )
 
     def identify(case):
         services.rights_inform(
-            actor=reception, case_id=case.pk, script="rights_script_v1",
-            language="ru", interpreter_present=True,
-        )  # fmt: skip
+            actor=reception,
+            case_id=case.pk,
+            script="rights_script_v1",
+            language="ru",
+            interpreter_present=True,
+        )
         services.consent_record(
-            actor=reception, case_id=case.pk, to_organisation_id=authority.pk,
-            purpose="identification", given=True, language="ru", interpreter_used=True,
-        )  # fmt: skip
-        referral = services.referral_send(
-            actor=reception, case_id=case.pk, to_organisation_id=authority.pk,
+            actor=reception,
+            case_id=case.pk,
+            to_organisation_id=authority.pk,
             purpose="identification",
-        )  # fmt: skip
+            given=True,
+            language="ru",
+            interpreter_used=True,
+        )
+        referral = services.referral_send(
+            actor=reception,
+            case_id=case.pk,
+            to_organisation_id=authority.pk,
+            purpose="identification",
+        )
         return referral
 
     # bravo: screened, no indicators. charlie: a child, referred to child
@@ -103,9 +123,11 @@ def load_cases() -> int:
         services.referral_accept(actor=idworker, referral_id=identify(case).pk)
     for case, positive in ((foxtrot, True), (golf, False)):
         services.decision_reasonable_grounds(
-            actor=decider, case_id=case.pk, positive=positive,
+            actor=decider,
+            case_id=case.pk,
+            positive=positive,
             reasons="Synthetic demo reasons.",
-        )  # fmt: skip
+        )
     return len(cases)
 
 

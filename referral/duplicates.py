@@ -36,13 +36,19 @@ def duplicate_check(
     review = None
     if matches:
         review = DuplicateReview.objects.create(
-            case=case, organisation=membership.organisation,
-            matched_person_ids=[str(pk) for pk in matches], opened_at=timezone.now(),
-        )  # fmt: skip
+            case=case,
+            organisation=membership.organisation,
+            matched_person_ids=[str(pk) for pk in matches],
+            opened_at=timezone.now(),
+        )
     _record(
-        Event.DUPLICATE_CHECKED, actor=actor, membership=membership, case=case,
-        review=review, extra={"matches": len(matches)},
-    )  # fmt: skip
+        Event.DUPLICATE_CHECKED,
+        actor=actor,
+        membership=membership,
+        case=case,
+        review=review,
+        extra={"matches": len(matches)},
+    )
     return review
 
 
@@ -73,9 +79,13 @@ def duplicate_review_read(*, actor: User, review_id: object) -> ReviewDetail:
     for case in matches:
         case.visible_to_reviewer = policy.is_visible(actor, case)
     _record(
-        Event.DUPLICATE_REVIEW_READ, actor=actor, membership=membership,
-        case=review.case, review=review, extra={"matches": len(matches)},
-    )  # fmt: skip
+        Event.DUPLICATE_REVIEW_READ,
+        actor=actor,
+        membership=membership,
+        case=review.case,
+        review=review,
+        extra={"matches": len(matches)},
+    )
     return ReviewDetail(review=review, matches=matches)
 
 
@@ -95,17 +105,25 @@ def duplicate_review_resolve(
     review.outcome = outcome
     review.save(update_fields=["resolved_at", "resolved_by", "outcome"])
     _record(
-        Event.DUPLICATE_REVIEW_RESOLVED, actor=actor, membership=membership,
-        case=review.case, review=review, reason_code=outcome,
-    )  # fmt: skip
+        Event.DUPLICATE_REVIEW_RESOLVED,
+        actor=actor,
+        membership=membership,
+        case=review.case,
+        review=review,
+        reason_code=outcome,
+    )
     return review
 
 
 def _record(action, *, actor, membership, case, review, extra=None, reason_code=""):
     audit.record(
-        action, actor=actor, organisation=membership.organisation,
+        action,
+        actor=actor,
+        organisation=membership.organisation,
         role=membership.role,
         object_type="duplicatereview" if review else "case",
-        object_id=review.pk if review else case.pk, case_id=case.pk,
-        reason_code=reason_code, extra=extra or {},
-    )  # fmt: skip
+        object_id=review.pk if review else case.pk,
+        case_id=case.pk,
+        reason_code=reason_code,
+        extra=extra or {},
+    )

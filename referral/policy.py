@@ -651,7 +651,8 @@ def get_duplicate_review(
     except DuplicateReview.DoesNotExist:
         raise NotVisible() from None
     membership = next(
-        m for m in memberships_with(user, C.DUPLICATE_REVIEW)
+        m
+        for m in memberships_with(user, C.DUPLICATE_REVIEW)
         if m.organisation_id == review.organisation_id
-    )  # fmt: skip
+    )
     return review, membership

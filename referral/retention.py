@@ -144,9 +144,13 @@ def person_retention_erase(*, person_id: UUID, now: datetime) -> int | None:
     persons.person_erase(person_id=person_id)
     emptied = persons.person_remove_sealed_values(person_id=person_id)
     audit.record(
-        Event.PERSON_ERASED, actor=None, object_type="person", object_id=person_id,
-        case_id=latest.pk if latest else None, reason_code="retention",
-    )  # fmt: skip
+        Event.PERSON_ERASED,
+        actor=None,
+        object_type="person",
+        object_id=person_id,
+        case_id=latest.pk if latest else None,
+        reason_code="retention",
+    )
     return emptied
 
 
@@ -197,10 +201,14 @@ def apply_retention(
         report.outbox_deleted, _ = outbox_due(profile, now).delete()
         report.audit_past_period = audit_past_period(profile, now)
         audit.record(
-            Event.RETENTION_APPLIED, actor=None, object_type="retention",
-            extra={"people_erased": report.people_erased,
-                   "by_rule": report.by_rule,
-                   "outbox_deleted": report.outbox_deleted,
-                   "audit_past_period": report.audit_past_period},
-        )  # fmt: skip
+            Event.RETENTION_APPLIED,
+            actor=None,
+            object_type="retention",
+            extra={
+                "people_erased": report.people_erased,
+                "by_rule": report.by_rule,
+                "outbox_deleted": report.outbox_deleted,
+                "audit_past_period": report.audit_past_period,
+            },
+        )
     return report

@@ -34,7 +34,7 @@ def _overdue(now) -> Exists:
             due_at__lt=now,
             met_at__isnull=True,
             cancelled_at__isnull=True,
-        )  # fmt: skip
+        )
     )
 
 

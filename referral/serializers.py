@@ -103,19 +103,22 @@ class CountryCodeField(serializers.RegexField):
 
 class CaseCreateSerializer(StrictSerializer):
     organisation_id = serializers.UUIDField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="The registering organisation, for a user acting for several.",
-    )  # fmt: skip
+    )
     given_names = serializers.CharField(max_length=200)
     family_name = serializers.CharField(max_length=200, **TEXT)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     sex = serializers.ChoiceField(choices=Sex.choices)
     age_group = serializers.ChoiceField(choices=AgeGroup.choices)
     is_child = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Also true when the age is uncertain: a person presumed to be "
         "a child is treated as one until the age is assessed.",
-    )  # fmt: skip
+    )
     citizenship = CountryCodeField(required=False, allow_blank=True, default="")
     reception_stage = serializers.ChoiceField(choices=ReceptionStage.choices)
     language = LanguageCodeField(**TEXT)
@@ -124,8 +127,10 @@ class CaseCreateSerializer(StrictSerializer):
     )
     exploitation_forms = serializers.ListField(
         child=serializers.ChoiceField(choices=ExploitationForm.choices),
-        required=False, default=list, max_length=len(ExploitationForm.choices),
-    )  # fmt: skip
+        required=False,
+        default=list,
+        max_length=len(ExploitationForm.choices),
+    )
     aliases = serializers.CharField(max_length=500, **TEXT)
     place_of_birth = serializers.CharField(max_length=200, **TEXT)
     contact_details = serializers.CharField(max_length=500, **TEXT)
@@ -385,10 +390,12 @@ SEALED = _("Stored encrypted; shown to nobody outside the case.")
 
 class FlagSerializer(StrictSerializer):
     reason_code = serializers.ChoiceField(
-        choices=[("professional_judgement", _("Professional judgement")),
-                 ("urgent_danger", _("Urgent danger"))],
+        choices=[
+            ("professional_judgement", _("Professional judgement")),
+            ("urgent_danger", _("Urgent danger")),
+        ],
         **REASON,
-    )  # fmt: skip
+    )
 
 
 class SuspendSerializer(StrictSerializer):
@@ -397,20 +404,26 @@ class SuspendSerializer(StrictSerializer):
 
 def _person_request_field(label):
     return serializers.UUIDField(
-        required=False, allow_null=True, default=None, label=label,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=label,
         help_text=_("Only while the recovery and reflection period runs."),
-    )  # fmt: skip
+    )
 
 
 class TransferSerializer(StrictSerializer):
     country = serializers.RegexField(
-        r"^[A-Z]{2}$", label=_("Country (ISO code)"),
+        r"^[A-Z]{2}$",
+        label=_("Country (ISO code)"),
         help_text=_("Two capital letters, for example XB."),
-    )  # fmt: skip
+    )
     to_organisation_id = serializers.UUIDField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         label=_("Receiving organisation"),
-    )  # fmt: skip
+    )
     person_request_id = _person_request_field(
         _("The person's recorded request to be transferred")
     )
@@ -419,18 +432,26 @@ class TransferSerializer(StrictSerializer):
 class CloseSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=CloseReason.choices, **REASON)
     return_kind = serializers.ChoiceField(
-        choices=ReturnKind.choices, required=False, allow_blank=True, default="",
-        label=_("Return"), help_text=_("For a return only."),
-    )  # fmt: skip
+        choices=ReturnKind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=_("Return"),
+        help_text=_("For a return only."),
+    )
     partner_organisation_id = serializers.UUIDField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         label=_("Receiving partner organisation"),
         help_text=_("For a return: the partner in the country of return."),
-    )  # fmt: skip
+    )
     partner_name = serializers.CharField(
-        max_length=500, label=_("Partner not in the directory"),
-        help_text=SEALED, **TEXT,
-    )  # fmt: skip
+        max_length=500,
+        label=_("Partner not in the directory"),
+        help_text=SEALED,
+        **TEXT,
+    )
     person_request_id = _person_request_field(
         _("The person's recorded request to return")
     )
@@ -445,9 +466,11 @@ class BestInterestsSerializer(StrictSerializer):
         choices=BestInterestsRecommendation.choices, label=_("Recommendation")
     )
     summary = serializers.CharField(
-        max_length=20000, label=_("Summary"), help_text=_("Stored encrypted."),
+        max_length=20000,
+        label=_("Summary"),
+        help_text=_("Stored encrypted."),
         style={"textarea": True},
-    )  # fmt: skip
+    )
 
 
 class RightsInformationCreateSerializer(StrictSerializer):
@@ -459,16 +482,21 @@ class RightsInformationCreateSerializer(StrictSerializer):
         required=False, default=False, label=_("An interpreter was present")
     )
     informed_on = serializers.DateField(
-        required=False, allow_null=True, default=None, label=_("Date informed"),
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("Date informed"),
         help_text=_("Empty: today."),
-    )  # fmt: skip
+    )
 
 
 class ChildViewsCreateSerializer(StrictSerializer):
     views = serializers.CharField(
-        max_length=20000, label=_("The child's views"), help_text=SEALED,
+        max_length=20000,
+        label=_("The child's views"),
+        help_text=SEALED,
         style={"textarea": True},
-    )  # fmt: skip
+    )
     language = LanguageCodeField(label=_("Language (ISO 639)"))
     interpreter_present = serializers.BooleanField(
         required=False, default=False, label=_("An interpreter was present")
@@ -480,29 +508,38 @@ class AgeAssessmentCreateSerializer(StrictSerializer):
         choices=AgeAssessmentMethod.choices, label=_("Method")
     )
     result = serializers.ChoiceField(
-        choices=AgeAssessmentResult.choices, label=_("Result"),
+        choices=AgeAssessmentResult.choices,
+        label=_("Result"),
         help_text=_("When in doubt, the person is presumed a child."),
-    )  # fmt: skip
+    )
     assessed_on = serializers.DateField(label=_("Date of the assessment"))
 
 
 class ReconsiderationRequestCreateSerializer(StrictSerializer):
     by_person = serializers.BooleanField(
         label=_("Who asks"),
-        style={"choices": ((True, _("The person, through us")),
-                           (False, _("The registering organisation")))},
-    )  # fmt: skip
+        style={
+            "choices": (
+                (True, _("The person, through us")),
+                (False, _("The registering organisation")),
+            )
+        },
+    )
     grounds = serializers.CharField(
-        max_length=20000, label=_("Grounds"), help_text=SEALED,
+        max_length=20000,
+        label=_("Grounds"),
+        help_text=SEALED,
         style={"textarea": True},
-    )  # fmt: skip
+    )
 
 
 class AnonymousNotifySerializer(StrictSerializer):
     to_organisation_id = serializers.UUIDField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         label=_("Receiving organisation"),
-    )  # fmt: skip
+    )
 
 
 def _outcome_field():
@@ -514,9 +551,11 @@ def _outcome_field():
 
 def _reasons_field():
     return serializers.CharField(
-        max_length=20000, label=_("Written reasons"), help_text=SEALED,
+        max_length=20000,
+        label=_("Written reasons"),
+        help_text=SEALED,
         style={"textarea": True},
-    )  # fmt: skip
+    )
 
 
 class ReasonableGroundsSerializer(StrictSerializer):
@@ -629,9 +668,11 @@ class PersonRequestCreateSerializer(StrictSerializer):
         required=False, default=False, label=_("An interpreter was present")
     )
     text = serializers.CharField(
-        max_length=5000, label=_("The request, in the person's words"),
-        help_text=SEALED, style={"textarea": True},
-    )  # fmt: skip
+        max_length=5000,
+        label=_("The request, in the person's words"),
+        help_text=SEALED,
+        style={"textarea": True},
+    )
 
 
 class PersonRequestSerializer(serializers.Serializer):
@@ -664,9 +705,11 @@ class RiskAssessmentCreateSerializer(StrictSerializer):
         choices=RiskLevel.choices, label=_("Risk on return")
     )
     reasons = serializers.CharField(
-        max_length=20000, label=_("Reasons"), help_text=SEALED,
+        max_length=20000,
+        label=_("Reasons"),
+        help_text=SEALED,
         style={"textarea": True},
-    )  # fmt: skip
+    )
 
 
 class RiskAssessmentSerializer(serializers.Serializer):
@@ -678,11 +721,13 @@ class RiskAssessmentSerializer(serializers.Serializer):
 
 class ReintegrationFollowUpSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(
-        choices=[("in_contact", _("In contact, reintegrating")),
-                 ("needs_support", _("In contact, needs support")),
-                 ("not_reached", _("Could not be reached"))],
+        choices=[
+            ("in_contact", _("In contact, reintegrating")),
+            ("needs_support", _("In contact, needs support")),
+            ("not_reached", _("Could not be reached")),
+        ],
         label=_("Outcome"),
-    )  # fmt: skip
+    )
 
 
 class ResidencePermitCreateSerializer(StrictSerializer):
@@ -708,9 +753,12 @@ class HandoverAnswerSerializer(StrictSerializer):
         style={"choices": ((True, _("Accept")), (False, _("Decline")))},
     )
     reason_code = serializers.ChoiceField(
-        choices=HandoverDeclineReason.choices, required=False, allow_blank=True,
-        default="", label=_("Reason for declining"),
-    )  # fmt: skip
+        choices=HandoverDeclineReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        label=_("Reason for declining"),
+    )
 
 
 class PartnerRefSerializer(serializers.Serializer):
@@ -756,6 +804,7 @@ class DeliverySerializer(serializers.Serializer):
 
 class InboxSerializer(StrictSerializer):
     package = serializers.CharField(
-        max_length=1_000_000, trim_whitespace=True,
+        max_length=1_000_000,
+        trim_whitespace=True,
         help_text="A hand-over package or an acknowledgement: a JWE (compact).",
-    )  # fmt: skip
+    )

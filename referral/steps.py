@@ -132,9 +132,13 @@ class Step:
             for guard in self.guards:
                 guard(subject or case)
             context = Context(
-                actor=actor, case=case, membership=access.membership,
-                now=clock.now(), step=self, referral=access.referral or referral,
-            )  # fmt: skip
+                actor=actor,
+                case=case,
+                membership=access.membership,
+                now=clock.now(),
+                step=self,
+                referral=access.referral or referral,
+            )
             result = self.body(context, **inputs)
             if self.milestones:
                 statistics_milestones.sync(case.pk)
@@ -217,9 +221,13 @@ def step(name: str, **declaration) -> Callable[[Callable], Callable]:
 
         service.__signature__ = _service_signature(body, subject_id)
         declared = Step(
-            name=name, body=body, fires=fires, guards=tuple(guards), service=service,
+            name=name,
+            body=body,
+            fires=fires,
+            guards=tuple(guards),
+            service=service,
             **declaration,
-        )  # fmt: skip
+        )
         _check_input(declared)
         registry[name] = declared
         return service
@@ -303,17 +311,22 @@ def guidance(user: User, case: Case) -> Guidance:
         if lifting is None or lifting not in STEPS:
             continue  # not this case's step now (wrong state, closed...)
         blocked.append(
-            Blocked(step=candidate, reason=str(refusal.message),
-                    unblocked_by=_first_open_lifter(user, case, STEPS[lifting]))
-        )  # fmt: skip
+            Blocked(
+                step=candidate,
+                reason=str(refusal.message),
+                unblocked_by=_first_open_lifter(user, case, STEPS[lifting]),
+            )
+        )
     advice = workflow.advice(case)
     recommended = None
     if advice is not None:
         recommended = next((s for s in open_now if s.name == advice.step), None)
     return Guidance(
-        available=open_now, recommended=recommended,
-        reason=str(advice.reason) if recommended else "", blocked=blocked,
-    )  # fmt: skip
+        available=open_now,
+        recommended=recommended,
+        reason=str(advice.reason) if recommended else "",
+        blocked=blocked,
+    )
 
 
 def lifter_of(user: User, case: Case, refusal: Conflict) -> Step | None:

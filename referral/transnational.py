@@ -68,8 +68,10 @@ def partner_for(organisation: Organisation) -> PartnerMechanism | None:
 def _valid_keys(use: str, at: datetime):
     return PartnerKey.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gt=at),
-        use=use, valid_from__lte=at, partner__is_active=True,
-    ).select_related("partner")  # fmt: skip
+        use=use,
+        valid_from__lte=at,
+        partner__is_active=True,
+    ).select_related("partner")
 
 
 def encryption_key_for(partner: PartnerMechanism, at: datetime) -> dict:
@@ -141,7 +143,7 @@ def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict
                 "decided_on": d.decided_at.date().isoformat(),
             }
             for d in decisions
-        ],  # fmt: skip
+        ],
         "nrm_referrals": [
             {
                 "purpose": r.purpose,
@@ -149,7 +151,7 @@ def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict
                 "sent_on": r.sent_at.date().isoformat(),
             }
             for r in referrals
-        ],  # fmt: skip
+        ],
     }
     if details:
         document["nrm_return"] = details
@@ -157,27 +159,47 @@ def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict
 
 
 def package_claims(
-    *, partner: PartnerMechanism, package_id, kind: str, made_at: datetime,
+    *,
+    partner: PartnerMechanism,
+    package_id,
+    kind: str,
+    made_at: datetime,
     document: dict,
-) -> dict:  # fmt: skip
+) -> dict:
     return {
-        "typ": PACKAGE_TYPE, "iss": mechanism_id(), "aud": partner.mechanism_id,
-        "jti": str(package_id), "iat": timestamp(made_at),
-        "exp": timestamp(made_at + PACKAGE_LIFETIME), "kind": kind, "case": document,
-    }  # fmt: skip
+        "typ": PACKAGE_TYPE,
+        "iss": mechanism_id(),
+        "aud": partner.mechanism_id,
+        "jti": str(package_id),
+        "iat": timestamp(made_at),
+        "exp": timestamp(made_at + PACKAGE_LIFETIME),
+        "kind": kind,
+        "case": document,
+    }
 
 
 def acknowledgement_claims(
-    *, partner: PartnerMechanism, ack_id, handover, status: str, reason_code: str,
-    reference: str, made_at: datetime,
-) -> dict:  # fmt: skip
+    *,
+    partner: PartnerMechanism,
+    ack_id,
+    handover,
+    status: str,
+    reason_code: str,
+    reference: str,
+    made_at: datetime,
+) -> dict:
     return {
-        "typ": ACKNOWLEDGEMENT_TYPE, "iss": mechanism_id(),
-        "aud": partner.mechanism_id, "jti": str(ack_id), "iat": timestamp(made_at),
+        "typ": ACKNOWLEDGEMENT_TYPE,
+        "iss": mechanism_id(),
+        "aud": partner.mechanism_id,
+        "jti": str(ack_id),
+        "iat": timestamp(made_at),
         "exp": timestamp(made_at + ACKNOWLEDGEMENT_LIFETIME),
-        "handover": str(handover), "status": status, "reason_code": reason_code,
+        "handover": str(handover),
+        "status": status,
+        "reason_code": reason_code,
         "case_reference": reference,
-    }  # fmt: skip
+    }
 
 
 def own_keys() -> exchangekeys.ExchangeKeys:
@@ -195,9 +217,10 @@ def own_keys() -> exchangekeys.ExchangeKeys:
 def seal_for(partner: PartnerMechanism, claims: dict, at: datetime) -> str:
     """Sign with our active signing key, encrypt to the partner."""
     return jose.seal(
-        claims, signing_key=own_keys().active_signing_key,
+        claims,
+        signing_key=own_keys().active_signing_key,
         encryption_key=encryption_key_for(partner, at),
-    )  # fmt: skip
+    )
 
 
 # Opening what a partner sent: each refusal a stable code, no content.
@@ -252,9 +275,10 @@ def open_message(sealed: str, *, now: datetime) -> Message:
     valid = {key.kid: key for key in _valid_keys(KeyUse.SIGNING, now)}
     try:
         opened = jose.open_sealed(
-            sealed, decryption_keys=keys.encryption,
+            sealed,
+            decryption_keys=keys.encryption,
             verification_keys={kid: key.jwk for kid, key in valid.items()},
-        )  # fmt: skip
+        )
     except jose.JoseError as exc:
         raise {
             "format": malformed,

@@ -126,9 +126,11 @@ def effective_consent(case: Case, organisation_id, purpose: str) -> Consent | No
     purpose: the person's own, or for a child the appointed guardian's."""
     giver = ConsentGiver.GUARDIAN if case.person.is_child else ConsentGiver.PERSON
     consents = Consent.objects.filter(
-        case=case, to_organisation_id=organisation_id, purpose=purpose,
+        case=case,
+        to_organisation_id=organisation_id,
+        purpose=purpose,
         given_by=giver,
-    )  # fmt: skip
+    )
     if case.person.is_child:
         appointment = active_guardian(case)
         if appointment is None:
@@ -145,10 +147,11 @@ def holds_consent_free_referral(case: Case, organisation_id) -> bool:
     if not case.person.is_child:
         return False
     return Referral.objects.filter(
-        case=case, to_organisation_id=organisation_id,
+        case=case,
+        to_organisation_id=organisation_id,
         purpose__in=CONSENT_FREE_PURPOSES_FOR_CHILDREN,
         state__in=[ReferralState.ACCEPTED, ReferralState.COMPLETED],
-    ).exists()  # fmt: skip
+    ).exists()
 
 
 CONSENT_REQUIRED = _(
@@ -234,9 +237,11 @@ def require_recipient(organisation: Organisation | None, purpose: str) -> Organi
 
 def require_no_pending_referral(case: Case, organisation_id, purpose: str) -> None:
     if Referral.objects.filter(
-        case=case, to_organisation_id=organisation_id, purpose=purpose,
+        case=case,
+        to_organisation_id=organisation_id,
+        purpose=purpose,
         state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
-    ).exists():  # fmt: skip
+    ).exists():
         raise Conflict(
             _("A referral for this purpose to this organisation is already open."),
             code="duplicate_referral",
@@ -276,9 +281,12 @@ def recovery_period_running(case: Case, *, now: datetime) -> bool:
     end date, or until a conclusive decision, a transfer or a close ends it:
     its deadline is open and not yet due."""
     return Deadline.objects.filter(
-        case=case, kind=DeadlineKind.RECOVERY_PERIOD_END, met_at__isnull=True,
-        cancelled_at__isnull=True, due_at__gt=now,
-    ).exists()  # fmt: skip
+        case=case,
+        kind=DeadlineKind.RECOVERY_PERIOD_END,
+        met_at__isnull=True,
+        cancelled_at__isnull=True,
+        due_at__gt=now,
+    ).exists()
 
 
 def require_no_removal_in_recovery_period(
@@ -478,9 +486,14 @@ def require_risk_assessment(case: Case) -> RiskAssessment:
 
 
 def require_return_details(
-    returning: bool, *, return_kind: str, partner: Organisation | None,
-    partner_organisation_id, partner_name: str, person_request_id,
-) -> Organisation | None:  # fmt: skip
+    returning: bool,
+    *,
+    return_kind: str,
+    partner: Organisation | None,
+    partner_organisation_id,
+    partner_name: str,
+    person_request_id,
+) -> Organisation | None:
     """A return is recorded as voluntary or forced, with the partner that
     receives the person: an organisation of the directory, or one named in
     free text (CETS 197 art. 16; Directive 2011/36/EU art. 11; OSCE Uniform
@@ -541,9 +554,11 @@ def require_reintegration_due(case: Case) -> None:
     """A reintegration follow-up is recorded while one is due after a
     return (CETS 197 art. 16(5); Directive 2011/36/EU art. 11)."""
     if not Deadline.objects.filter(
-        case=case, kind=DeadlineKind.REINTEGRATION_FOLLOW_UP, met_at__isnull=True,
+        case=case,
+        kind=DeadlineKind.REINTEGRATION_FOLLOW_UP,
+        met_at__isnull=True,
         cancelled_at__isnull=True,
-    ).exists():  # fmt: skip
+    ).exists():
         raise Conflict(
             _("No reintegration follow-up is due on this case."),
             code="no_reintegration_due",
@@ -595,9 +610,10 @@ def require_inbound_handover(case: Case) -> None:
     """The case was opened by a hand-over from a partner mechanism that is
     not answered yet (referral/services/transnational.py)."""
     if not Handover.objects.filter(
-        case=case, direction=HandoverDirection.INBOUND,
+        case=case,
+        direction=HandoverDirection.INBOUND,
         status=HandoverStatus.RECEIVED,
-    ).exists():  # fmt: skip
+    ).exists():
         raise no_handover_to_answer()
 
 
@@ -605,8 +621,9 @@ def require_unanswered(referral: Referral) -> None:
     if referral.state != ReferralState.SENT:
         raise Conflict(
             _("Only an unanswered referral can be withdrawn."),
-            code="referral_answered", detail={"state": referral.state},
-        )  # fmt: skip
+            code="referral_answered",
+            detail={"state": referral.state},
+        )
 
 
 def require_answer_due(referral: Referral) -> None:

@@ -133,21 +133,27 @@ class Debrief:
         widest = max([len(x.expected_indicators) for x in self.personas] + [1])
         indicator_rows = [
             {
-                "label": x.name, "recognised": len(x.recognised), "missed": len(x.missed),
+                "label": x.name,
+                "recognised": len(x.recognised),
+                "missed": len(x.missed),
                 "w_recognised": 260 * len(x.recognised) // widest,
-                "w_missed": 260 * len(x.missed) // widest, "y": 24 * i,
+                "w_missed": 260 * len(x.missed) // widest,
+                "y": 24 * i,
             }
             for i, x in enumerate(self.personas)
-        ]  # fmt: skip
+        ]
         most = max([a.action_total for a in self.agencies] + [1])
         agency_rows = [
             {
-                "label": a.name, "actions": a.action_total,
+                "label": a.name,
+                "actions": a.action_total,
                 "w_actions": 240 * a.action_total // most,
-                "met": a.deadlines_met, "missed": a.deadlines_missed, "y": 24 * i,
+                "met": a.deadlines_met,
+                "missed": a.deadlines_missed,
+                "y": 24 * i,
             }
             for i, a in enumerate(self.agencies)
-        ]  # fmt: skip
+        ]
         return indicator_rows, agency_rows
 
 
@@ -206,8 +212,12 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
         key = _recorder_agency(c.recorded_by_id, exercise)
         if key:
             reports[key].actions["consent"] += 1
-        note(c.recorded_at, by_key[key].organisation_id if key else None, c.case_id,
-             f"consent {'given' if c.given else 'refused'} for {c.purpose}")  # fmt: skip
+        note(
+            c.recorded_at,
+            by_key[key].organisation_id if key else None,
+            c.case_id,
+            f"consent {'given' if c.given else 'refused'} for {c.purpose}",
+        )
     referrals = defaultdict(list)
     for r in (
         Referral.objects.filter(case_id__in=case_ids)
@@ -217,10 +227,16 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
         referrals[r.case_id].append(r)
         sender = agency_of(r.from_organisation_id)
         automatic = r.consent_id is None
-        consent_before = None if automatic else any(
-            c.given and c.recorded_at <= r.sent_at and c.to_organisation_id == r.to_organisation_id
-            for c in consents[r.case_id]
-        )  # fmt: skip
+        consent_before = (
+            None
+            if automatic
+            else any(
+                c.given
+                and c.recorded_at <= r.sent_at
+                and c.to_organisation_id == r.to_organisation_id
+                for c in consents[r.case_id]
+            )
+        )
         if sender:
             reports[sender].actions["referral sent"] += 1
             reports[sender].referrals_sent += 1
@@ -228,8 +244,12 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
                 reports[sender].consent_before_sharing += 1
             elif consent_before is False:
                 reports[sender].shared_without_consent += 1
-        note(r.sent_at, r.from_organisation_id, r.case_id,
-             f"referral to {r.to_organisation.name} ({r.purpose})")  # fmt: skip
+        note(
+            r.sent_at,
+            r.from_organisation_id,
+            r.case_id,
+            f"referral to {r.to_organisation.name} ({r.purpose})",
+        )
         if r.answered_at:
             answerer = agency_of(r.to_organisation_id)
             if answerer:
@@ -241,8 +261,12 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
         key = agency_of(d.organisation_id)
         if key:
             reports[key].actions["decision"] += 1
-        note(d.decided_at, d.organisation_id, d.case_id,
-             f"{d.kind.replace('_', ' ')} decision: {'positive' if d.positive else 'negative'}")  # fmt: skip
+        note(
+            d.decided_at,
+            d.organisation_id,
+            d.case_id,
+            f"{d.kind.replace('_', ' ')} decision: {'positive' if d.positive else 'negative'}",
+        )
     deadline_counts = defaultdict(Counter)
     # The end of a recovery period is a date the workflow waits for, not
     # work an agency owes: not counted as met or missed.
@@ -267,9 +291,15 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
         )
     )
     for inject in exercise.injects.filter(fired_at__isnull=False):
-        timeline.append(Event(inject.fired_at, day_label(exercise, inject.fired_at),
-                              inject.spec.get("agency", ""), inject.spec.get("persona", ""),
-                              f"inject: {inject.kind} ({inject.key})"))  # fmt: skip
+        timeline.append(
+            Event(
+                inject.fired_at,
+                day_label(exercise, inject.fired_at),
+                inject.spec.get("agency", ""),
+                inject.spec.get("persona", ""),
+                f"inject: {inject.kind} ({inject.key})",
+            )
+        )
 
     persona_reports = []
     for persona in personas:
@@ -287,39 +317,65 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
         for r in referrals[persona.case_id]:
             to_key = agency_of(r.to_organisation_id)
             reached.add(to_key)
-            consent_before = None if r.consent_id is None else any(
-                c.given and c.recorded_at <= r.sent_at and c.to_organisation_id == r.to_organisation_id
-                for c in consents[persona.case_id]
-            )  # fmt: skip
-            rows.append(ReferralRow(
-                to_key, r.to_organisation.name, r.purpose, r.state,
-                day_label(exercise, r.sent_at), consent_before,
-                to_key in expected.get("referrals", []),
-            ))  # fmt: skip
+            consent_before = (
+                None
+                if r.consent_id is None
+                else any(
+                    c.given
+                    and c.recorded_at <= r.sent_at
+                    and c.to_organisation_id == r.to_organisation_id
+                    for c in consents[persona.case_id]
+                )
+            )
+            rows.append(
+                ReferralRow(
+                    to_key,
+                    r.to_organisation.name,
+                    r.purpose,
+                    r.state,
+                    day_label(exercise, r.sent_at),
+                    consent_before,
+                    to_key in expected.get("referrals", []),
+                )
+            )
         expected_codes = list(expected["indicators"])
-        persona_reports.append(PersonaReport(
-            key=persona.key, name=f"{spec['given_names']} {spec['family_name']}",
-            arrived=persona.case_id is not None,
-            expected_indicators=expected_codes, ticked=ticked,
-            recognised=[c for c in expected_codes if c in ticked],
-            missed=[c for c in expected_codes if c not in ticked],
-            extra=[c for c in ticked if c not in expected_codes],
-            expected_outcome=expected["screening_outcome"], outcome=outcome,
-            expected_decision=expected.get("reasonable_grounds", "none"),
-            decision=decision, referrals=rows,
-            expected_referrals=list(expected.get("referrals", [])),
-            referrals_missing=[k for k in expected.get("referrals", []) if k not in reached],
-            deadlines_met=deadline_counts[persona.case_id]["met"],
-            deadlines_missed=deadline_counts[persona.case_id]["missed"],
-            notices=notices[persona.case_id],
-        ))  # fmt: skip
+        persona_reports.append(
+            PersonaReport(
+                key=persona.key,
+                name=f"{spec['given_names']} {spec['family_name']}",
+                arrived=persona.case_id is not None,
+                expected_indicators=expected_codes,
+                ticked=ticked,
+                recognised=[c for c in expected_codes if c in ticked],
+                missed=[c for c in expected_codes if c not in ticked],
+                extra=[c for c in ticked if c not in expected_codes],
+                expected_outcome=expected["screening_outcome"],
+                outcome=outcome,
+                expected_decision=expected.get("reasonable_grounds", "none"),
+                decision=decision,
+                referrals=rows,
+                expected_referrals=list(expected.get("referrals", [])),
+                referrals_missing=[
+                    k for k in expected.get("referrals", []) if k not in reached
+                ],
+                deadlines_met=deadline_counts[persona.case_id]["met"],
+                deadlines_missed=deadline_counts[persona.case_id]["missed"],
+                notices=notices[persona.case_id],
+            )
+        )
     timeline.sort(key=lambda e: e.at)
     agency_reports = list(reports.values())
     if agency_key is not None:
         agency_reports = [a for a in agency_reports if a.key == agency_key]
         timeline = [e for e in timeline if e.agency == agency_key]
-    return Debrief(exercise, now, persona_reports, agency_reports, timeline,
-                   list(exercise.injects.all()))  # fmt: skip
+    return Debrief(
+        exercise,
+        now,
+        persona_reports,
+        agency_reports,
+        timeline,
+        list(exercise.injects.all()),
+    )
 
 
 def _recorder_agency(user_id, exercise: Exercise) -> str:

@@ -78,13 +78,19 @@ def _arrival(exercise, spec: dict, pack) -> str:
         p = pack.persona(key)
         born = p.get("date_of_birth")
         registration = services.case_register(
-            actor=actor, given_names=p["given_names"], family_name=p["family_name"],
-            date_of_birth=date.fromisoformat(born) if born else None, sex=p["sex"],
-            age_group=p["age_group"], citizenship=p["citizenship"],
-            is_child=p["is_child"], reception_stage="registration_screening",
-            language=p["language"], exploitation_forms=p.get("exploitation_forms", []),
+            actor=actor,
+            given_names=p["given_names"],
+            family_name=p["family_name"],
+            date_of_birth=date.fromisoformat(born) if born else None,
+            sex=p["sex"],
+            age_group=p["age_group"],
+            citizenship=p["citizenship"],
+            is_child=p["is_child"],
+            reception_stage="registration_screening",
+            language=p["language"],
+            exploitation_forms=p.get("exploitation_forms", []),
             notes="Training persona (synthetic).",
-        )  # fmt: skip
+        )
         persona.case = registration.case
         persona.save(update_fields=["case"])
     return "registered"
@@ -112,9 +118,10 @@ def _declined(exercise, spec: dict, pack) -> str:
     persona = _persona_case(exercise, spec["persona"])
     agency = exercise.agencies.get(key=spec["agency"])
     referral = Referral.objects.filter(
-        case_id=persona.case_id, to_organisation_id=agency.organisation_id,
+        case_id=persona.case_id,
+        to_organisation_id=agency.organisation_id,
         state=ReferralState.SENT,
-    ).first()  # fmt: skip
+    ).first()
     if referral is None:
         raise Conflict(
             _(
@@ -146,11 +153,23 @@ register(
 )
 # Not playable until the workflow has the step: checked in packs, refused
 # when fired.
-register(Kind(
-    "handover_received", _("A foreign mechanism sends a hand-over"), ("persona",),
-    unavailable=_("This mechanism has no transnational inbox yet: a hand-over cannot be played. Play it on paper."),
-))  # fmt: skip
-register(Kind(
-    "age_contested", _("A child's age is contested"), ("persona",),
-    unavailable=_("This mechanism has no age-assessment step yet: a contested age cannot be played. Play it on paper."),
-))  # fmt: skip
+register(
+    Kind(
+        "handover_received",
+        _("A foreign mechanism sends a hand-over"),
+        ("persona",),
+        unavailable=_(
+            "This mechanism has no transnational inbox yet: a hand-over cannot be played. Play it on paper."
+        ),
+    )
+)
+register(
+    Kind(
+        "age_contested",
+        _("A child's age is contested"),
+        ("persona",),
+        unavailable=_(
+            "This mechanism has no age-assessment step yet: a contested age cannot be played. Play it on paper."
+        ),
+    )
+)

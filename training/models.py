@@ -49,9 +49,11 @@ class Exercise(models.Model):
         max_length=16, choices=ExerciseState.choices, default=ExerciseState.RUNNING
     )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     day_zero = models.DateTimeField()
@@ -64,10 +66,11 @@ class Exercise(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["state"], condition=models.Q(state="running"),
+                fields=["state"],
+                condition=models.Q(state="running"),
                 name="training_one_running_exercise",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.pack_id} ({self.state})"

@@ -66,9 +66,13 @@ def require_trainer(actor: User | None) -> None:
 
 
 def _account(
-    exercise: Exercise, *, username: str, role: str, organisation: Organisation,
+    exercise: Exercise,
+    *,
+    username: str,
+    role: str,
+    organisation: Organisation,
     agency: ExerciseAgency | None,
-) -> Credential:  # fmt: skip
+) -> Credential:
     password = secrets.token_urlsafe(15)
     user = nrm_services.user_create(username=username, password=password)
     nrm_services.membership_create(user=user, organisation=organisation, role=role)
@@ -86,9 +90,12 @@ def _organisation(name: str, kind: str, region: str) -> Organisation:
     if found is not None:
         return found
     return nrm_services.organisation_create(
-        name=name, kind=kind, region=region, country=_profile().country,
+        name=name,
+        kind=kind,
+        region=region,
+        country=_profile().country,
         email=f"{secrets.token_hex(4)}@training.invalid",
-    )  # fmt: skip
+    )
 
 
 def _profile() -> CountryProfile:
@@ -108,16 +115,22 @@ def _services(organisation: Organisation, kinds: list[str]) -> None:
         group = PersonGroup.CHILD if kind == "child_protection" else PersonGroup.ANY
         if not Pathway.objects.filter(purpose=kind, is_active=True).exists():
             Pathway.objects.create(
-                purpose=kind, region="", person_group=group, service=service,
+                purpose=kind,
+                region="",
+                person_group=group,
+                service=service,
                 priority=1,
-            )  # fmt: skip
+            )
 
 
 @transaction.atomic
 def exercise_start(
-    *, actor: User | None, pack_name: str, speed: float = 60.0,
+    *,
+    actor: User | None,
+    pack_name: str,
+    speed: float = 60.0,
     allow_path: bool = False,
-) -> Started:  # fmt: skip
+) -> Started:
     """Start an exercise: its agencies' organisations, trainee accounts
     (passwords and one-time-password keys, printed once), personas and
     injects, and a paused clock at day 1, 08:00. `actor` None: the command
@@ -144,20 +157,29 @@ def exercise_start(
         datetime.combine(start_day, DAY_STARTS), timezone.get_current_timezone()
     )
     exercise = Exercise.objects.create(
-        pack_id=pack.id, pack_title=pack.title, started_by=actor, started_at=real,
-        day_zero=day_zero, anchor_real=real, anchor_exercise=day_zero, speed=speed,
+        pack_id=pack.id,
+        pack_title=pack.title,
+        started_by=actor,
+        started_at=real,
+        day_zero=day_zero,
+        anchor_real=real,
+        anchor_exercise=day_zero,
+        speed=speed,
         paused=True,
-    )  # fmt: skip
+    )
     tag = exercise.pk.hex[:4]
     credentials: list[Credential] = []
     if actor is None:
         control = _organisation(CONTROL, OrganisationKind.NRM_COORDINATOR, "national")
         credentials.append(
             _account(
-                exercise, username=f"trainer-{tag}", role=Role.TRAINER,
-                organisation=control, agency=None,
+                exercise,
+                username=f"trainer-{tag}",
+                role=Role.TRAINER,
+                organisation=control,
+                agency=None,
             )
-        )  # fmt: skip
+        )
     for spec in pack.data["agencies"]:
         organisation = _organisation(spec["name"], spec["kind"], spec["region"])
         _services(organisation, spec.get("services", []))
@@ -170,10 +192,11 @@ def exercise_start(
                     _account(
                         exercise,
                         username=f"{spec['key']}-{trainees['role'].split('_')[0]}{n}-{tag}",
-                        role=trainees["role"], organisation=organisation,
+                        role=trainees["role"],
+                        organisation=organisation,
                         agency=agency,
                     )
-                )  # fmt: skip
+                )
     for persona in pack.data["personas"]:
         ExercisePersona.objects.create(exercise=exercise, key=persona["key"])
     for spec in pack.data["injects"]:
@@ -183,9 +206,12 @@ def exercise_start(
             k: v for k, v in spec.items() if k in ("agency", "persona", "personas")
         }
         Inject.objects.create(
-            exercise=exercise, key=spec["key"], kind=spec["kind"], spec=fields,
+            exercise=exercise,
+            key=spec["key"],
+            kind=spec["kind"],
+            spec=fields,
             due_at=due,
-        )  # fmt: skip
+        )
     return Started(exercise=exercise, credentials=credentials)
 
 

@@ -9,20 +9,20 @@ urlpatterns = [
         "training/<uuid:exercise_id>/clock/",
         views.clock_control,
         name="training-clock",
-    ),  # fmt: skip
+    ),
     path(
         "training/<uuid:exercise_id>/reset/",
         views.exercise_reset,
         name="training-reset",
-    ),  # fmt: skip
+    ),
     path(
         "training/<uuid:exercise_id>/debrief/",
         views.exercise_debrief,
         name="training-debrief",
-    ),  # fmt: skip
+    ),
     path(
         "training/injects/<int:inject_id>/fire/",
         views.inject_fire,
         name="training-inject-fire",
-    ),  # fmt: skip
+    ),
 ]

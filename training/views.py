@@ -74,17 +74,22 @@ def trainer_home(request):
     }
     if exercise is not None:
         now = workflow_clock.now()
-        context.update({
-            "now": now,
-            "day": debrief.day_label(exercise, now),
-            "injects": [
-                {"inject": i, "day": debrief.day_label(exercise, i.due_at),
-                 "fired": debrief.day_label(exercise, i.fired_at),
-                 "unplayable": _unplayable(i.kind)}
-                for i in exercise.injects.all()
-            ],
-            "agencies": exercise.agencies.select_related("organisation"),
-        })  # fmt: skip
+        context.update(
+            {
+                "now": now,
+                "day": debrief.day_label(exercise, now),
+                "injects": [
+                    {
+                        "inject": i,
+                        "day": debrief.day_label(exercise, i.due_at),
+                        "fired": debrief.day_label(exercise, i.fired_at),
+                        "unplayable": _unplayable(i.kind),
+                    }
+                    for i in exercise.injects.all()
+                ],
+                "agencies": exercise.agencies.select_related("organisation"),
+            }
+        )
     return render(request, "training/trainer.html", context)
 
 
@@ -105,9 +110,10 @@ def exercise_start(request):
     if started is None:
         return redirect("training-home")
     return render(
-        request, "training/credentials.html",
+        request,
+        "training/credentials.html",
         {"exercise": started.exercise, "credentials": started.credentials},
-    )  # fmt: skip
+    )
 
 
 @require_POST

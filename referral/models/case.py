@@ -41,9 +41,15 @@ S = CaseState
 # States in which the person is still with the mechanism: screening, referral
 # and assistance remain possible.
 OPEN_STATES = (
-    S.REGISTERED, S.SCREENED, S.REFERRAL_PENDING, S.REFERRED, S.ASSESSMENT,
-    S.PRESUMED_VICTIM, S.RECOGNISED, S.NOT_IDENTIFIED,
-)  # fmt: skip
+    S.REGISTERED,
+    S.SCREENED,
+    S.REFERRAL_PENDING,
+    S.REFERRED,
+    S.ASSESSMENT,
+    S.PRESUMED_VICTIM,
+    S.RECOGNISED,
+    S.NOT_IDENTIFIED,
+)
 LATER_SCREENING_STATES = tuple(
     state for state in OPEN_STATES if state not in (S.REGISTERED, S.SCREENED)
 )
@@ -90,10 +96,16 @@ class CloseReason(models.TextChoices):
 
 # Closing a child's case on these grounds needs a best-interests assessment.
 CLOSE_REASONS_NEEDING_BIA = frozenset(
-    {CloseReason.RETURN, CloseReason.DURABLE_SOLUTION, CloseReason.INTEGRATION,
-     CloseReason.TRANSFERRED, CloseReason.CONSENT_WITHDRAWN, CloseReason.NO_INDICATORS,
-     CloseReason.NOT_IDENTIFIED}
-)  # fmt: skip
+    {
+        CloseReason.RETURN,
+        CloseReason.DURABLE_SOLUTION,
+        CloseReason.INTEGRATION,
+        CloseReason.TRANSFERRED,
+        CloseReason.CONSENT_WITHDRAWN,
+        CloseReason.NO_INDICATORS,
+        CloseReason.NOT_IDENTIFIED,
+    }
+)
 
 
 class SuspendReason(models.TextChoices):
@@ -120,9 +132,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         max_length=32, choices=AsylumStatus.choices, default=AsylumStatus.UNKNOWN
     )
     state = FSMField(
-        max_length=32, choices=CaseState.choices, default=CaseState.REGISTERED,
-        protected=True, db_index=True,
-    )  # fmt: skip
+        max_length=32,
+        choices=CaseState.choices,
+        default=CaseState.REGISTERED,
+        protected=True,
+        db_index=True,
+    )
     state_before_suspension = models.CharField(max_length=32, blank=True)
     latest_outcome = models.CharField(max_length=16, blank=True)
     registered_at = models.DateTimeField()
@@ -162,10 +177,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # The graph. Every method changes this row only.
 
     @transition(
-        field=state, source=[S.REGISTERED, S.SCREENED],
+        field=state,
+        source=[S.REGISTERED, S.SCREENED],
         target=RETURN_VALUE(S.SCREENED, S.REFERRAL_PENDING),
         custom={"writes": ("latest_outcome", "first_screened_at", "state_changed_at")},
-    )  # fmt: skip
+    )
     def record_screening(self, *, at: datetime, outcome: str, calls_for_referral: bool):
         """A screening before any referral decides whether to refer."""
         self.latest_outcome = outcome
@@ -233,10 +249,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.state_changed_at = at
 
     @transition(
-        field=state, source=S.ASSESSMENT,
+        field=state,
+        source=S.ASSESSMENT,
         target=RETURN_VALUE(S.PRESUMED_VICTIM, S.NOT_IDENTIFIED),
         custom={"writes": ("rg_decided_at", "recovery_ends_on", "state_changed_at")},
-    )  # fmt: skip
+    )
     def decide_reasonable_grounds(
         self, *, at: datetime, positive: bool, recovery_ends_on: date | None
     ):
@@ -248,25 +265,37 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return S.NOT_IDENTIFIED
 
     @transition(
-        field=state, source=S.PRESUMED_VICTIM,
+        field=state,
+        source=S.PRESUMED_VICTIM,
         target=RETURN_VALUE(S.RECOGNISED, S.NOT_IDENTIFIED),
         custom={"writes": ("cg_decided_at", "state_changed_at")},
-    )  # fmt: skip
+    )
     def decide_conclusive_grounds(self, *, at: datetime, positive: bool):
         self.cg_decided_at = at
         self.state_changed_at = at
         return S.RECOGNISED if positive else S.NOT_IDENTIFIED
 
     @transition(
-        field=state, source=S.NOT_IDENTIFIED,
+        field=state,
+        source=S.NOT_IDENTIFIED,
         target=RETURN_VALUE(S.PRESUMED_VICTIM, S.RECOGNISED, S.NOT_IDENTIFIED),
-        custom={"writes": ("rg_decided_at", "recovery_ends_on", "cg_decided_at",
-                           "state_changed_at")},
-    )  # fmt: skip
+        custom={
+            "writes": (
+                "rg_decided_at",
+                "recovery_ends_on",
+                "cg_decided_at",
+                "state_changed_at",
+            )
+        },
+    )
     def reconsider(
-        self, *, at: datetime, positive: bool, of_kind: str,
+        self,
+        *,
+        at: datetime,
+        positive: bool,
+        of_kind: str,
         recovery_ends_on: date | None,
-    ):  # fmt: skip
+    ):
         if not positive:
             return S.NOT_IDENTIFIED
         self.state_changed_at = at
@@ -419,9 +448,12 @@ class Consent(models.Model):
     given = models.BooleanField(help_text=_("False records a refusal."))
     given_by = models.CharField(max_length=16, choices=ConsentGiver.choices)
     guardian = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     language = models.CharField(max_length=16)
     interpreter_used = models.BooleanField(default=False)
     notes = SealedField(subject="case.person")
@@ -431,9 +463,12 @@ class Consent(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         ordering = ["recorded_at"]
@@ -487,20 +522,30 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     state = FSMField(
-        max_length=16, choices=ReferralState.choices, default=ReferralState.SENT,
-        protected=True, db_index=True,
-    )  # fmt: skip
+        max_length=16,
+        choices=ReferralState.choices,
+        default=ReferralState.SENT,
+        protected=True,
+        db_index=True,
+    )
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("Empty for automatic referrals."),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for automatic referrals."),
+    )
     answer_due_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     decline_reason = models.CharField(
         max_length=32, choices=DeclineReason.choices, blank=True
     )
@@ -537,10 +582,11 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.decline_reason = reason
 
     @transition(
-        field=state, source=[ReferralState.SENT, ReferralState.ACCEPTED],
+        field=state,
+        source=[ReferralState.SENT, ReferralState.ACCEPTED],
         target=ReferralState.WITHDRAWN,
         custom={"writes": ("answered_at",)},
-    )  # fmt: skip
+    )
     def withdraw(self, *, at: datetime):
         """By the sender before an answer, or by consent withdrawn after."""
         self.answered_at = None
@@ -570,9 +616,11 @@ class AnonymousNotification(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="anonymous_notifications",
+        Case,
+        on_delete=models.PROTECT,
+        related_name="anonymous_notifications",
         help_text=_("Known to the sender only; never shown to the recipient."),
-    )  # fmt: skip
+    )
     from_organisation = models.ForeignKey(
         "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -622,9 +670,12 @@ class Decision(models.Model):
     # A decision the recovery period would hold back, taken because the
     # person asked for it: the record of their request, never a flag.
     person_request = models.ForeignKey(
-        "referral.PersonRequest", null=True, blank=True, on_delete=models.PROTECT,
+        "referral.PersonRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     reasons = SealedField(subject="case.person")
 
     class Meta:
@@ -659,10 +710,11 @@ class GuardianAppointment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["case"], condition=Q(ended_at__isnull=True),
+                fields=["case"],
+                condition=Q(ended_at__isnull=True),
                 name="one_active_guardian_per_case",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"guardian appointment {self.id}"
@@ -812,9 +864,12 @@ class ReconsiderationRequest(models.Model):
         "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     answered_by = models.ForeignKey(
-        "referral.Decision", null=True, blank=True, on_delete=models.PROTECT,
+        "referral.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         ordering = ["requested_at"]

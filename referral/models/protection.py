@@ -64,9 +64,10 @@ class NonPunishmentNotice(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        "referral.Case", on_delete=models.PROTECT,
+        "referral.Case",
+        on_delete=models.PROTECT,
         related_name="non_punishment_notices",
-    )  # fmt: skip
+    )
     notified_organisation = models.ForeignKey(
         "nrm.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -134,14 +135,20 @@ class CaseReturn(models.Model):
     )
     kind = models.CharField(max_length=16, choices=ReturnKind.choices)
     partner_organisation = models.ForeignKey(
-        "nrm.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "nrm.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     partner_name = SealedField(subject="case.person")
     person_request = models.ForeignKey(
-        PersonRequest, null=True, blank=True, on_delete=models.PROTECT,
+        PersonRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

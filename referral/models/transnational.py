@@ -21,26 +21,31 @@ class PartnerMechanism(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     mechanism_id = models.CharField(
-        max_length=64, unique=True,
+        max_length=64,
+        unique=True,
         help_text=_("The partner's mechanism identifier (the packages' iss/aud)."),
-    )  # fmt: skip
+    )
     country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     name = models.CharField(max_length=200)
     contact_point = models.CharField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text=_("The partner's contact point (office, telephone, e-mail)."),
-    )  # fmt: skip
+    )
     inbox_url = models.URLField(
         max_length=300, help_text=_("Where hand-overs and acknowledgements are posted.")
     )
     organisation = models.OneToOneField(
-        "nrm.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "nrm.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="partner_mechanism",
         help_text=_(
             "The directory's organisation standing for this partner: a transfer "
             "to it is sent to this partner."
         ),
-    )  # fmt: skip
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -67,9 +72,10 @@ class PartnerKey(models.Model):
     kid = models.CharField(max_length=100)
     jwk = models.JSONField(help_text=_("The public key (JWK, EC P-256)."))
     fingerprint = models.CharField(
-        max_length=64, editable=False,
+        max_length=64,
+        editable=False,
         help_text=_("RFC 7638 thumbprint, to compare out of band."),
-    )  # fmt: skip
+    )
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
 
@@ -123,9 +129,12 @@ class Handover(models.Model):
         "referral.Case", on_delete=models.PROTECT, related_name="handovers"
     )
     referral = models.ForeignKey(
-        "referral.Referral", null=True, blank=True, on_delete=models.PROTECT,
+        "referral.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     # The package's id (its `jti`): ours for a sent package, the sender's for
     # a received one. A package received twice is one hand-over.
     package_id = models.UUIDField()
@@ -153,10 +162,11 @@ class Handover(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["status"], condition=Q(direction="outbound"),
+                fields=["status"],
+                condition=Q(direction="outbound"),
                 name="handover_outbound_status",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind} {self.package_id}"

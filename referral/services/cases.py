@@ -93,18 +93,30 @@ def case_register(
         family_name=family_name, given_names=given_names, date_of_birth=date_of_birth
     )
     person = persons.person_create(
-        given_names=given_names, family_name=family_name, date_of_birth=date_of_birth,
-        sex=sex, age_group=age_group, citizenship=citizenship, is_child=is_child,
-        aliases=aliases, place_of_birth=place_of_birth,
-        contact_details=contact_details, identity_documents=identity_documents,
+        given_names=given_names,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        age_group=age_group,
+        citizenship=citizenship,
+        is_child=is_child,
+        aliases=aliases,
+        place_of_birth=place_of_birth,
+        contact_details=contact_details,
+        identity_documents=identity_documents,
         notes=notes,
-    )  # fmt: skip
+    )
     case = Case(
-        person=person, organisation=organisation_, region=organisation_.region,
-        reception_stage=reception_stage, language=language,
-        asylum_status=asylum_status, registered_at=now, registered_by=actor,
+        person=person,
+        organisation=organisation_,
+        region=organisation_.region,
+        reception_stage=reception_stage,
+        language=language,
+        asylum_status=asylum_status,
+        registered_at=now,
+        registered_by=actor,
         state_changed_at=now,
-    )  # fmt: skip
+    )
     case.full_clean(exclude=["person", "state"])
     case.save(force_insert=True)
     CaseExploitationForm.objects.bulk_create(
@@ -115,9 +127,12 @@ def case_register(
         # A child (or presumed child) goes to child protection at once.
         refer_child_to_protection(case, actor=actor, now=now)
     event(
-        Event.PERSON_REGISTERED, actor=actor, membership=membership, case=case,
+        Event.PERSON_REGISTERED,
+        actor=actor,
+        membership=membership,
+        case=case,
         obj=person,
-    )  # fmt: skip
+    )
     review = duplicate_check(
         case=case, matches=duplicates, actor=actor, membership=membership
     )
@@ -126,45 +141,65 @@ def case_register(
 
 
 @step(
-    "flag-for-referral", label=_("Refer on professional judgement"),
-    capability=C.REFERRAL_SEND, fires=("flag_for_referral",), input=s.FlagSerializer,
+    "flag-for-referral",
+    label=_("Refer on professional judgement"),
+    capability=C.REFERRAL_SEND,
+    fires=("flag_for_referral",),
+    input=s.FlagSerializer,
     event=Event.CASE_TRANSITION,
-)  # fmt: skip
+)
 def case_flag_for_referral(ctx: Context, *, reason_code: str) -> Case:
     """Refer on professional judgement or urgent danger, whatever the
     indicators say."""
     case = ctx.case
     transit(
-        case, "flag_for_referral", actor=ctx.actor, membership=ctx.membership,
-        reason_code=reason_code, at=ctx.now,
-    )  # fmt: skip
+        case,
+        "flag_for_referral",
+        actor=ctx.actor,
+        membership=ctx.membership,
+        reason_code=reason_code,
+        at=ctx.now,
+    )
     if case.person.is_child:
         refer_child_to_protection(case, actor=ctx.actor, now=ctx.now)
     return case
 
 
 @step(
-    "suspend", label=_("Suspend: contact lost"), capability=C.CASE_ASSIST,
-    fires=("suspend",), input=s.SuspendSerializer, event=Event.CASE_TRANSITION,
-    notifications=("child.missing",), grave=True,
+    "suspend",
+    label=_("Suspend: contact lost"),
+    capability=C.CASE_ASSIST,
+    fires=("suspend",),
+    input=s.SuspendSerializer,
+    event=Event.CASE_TRANSITION,
+    notifications=("child.missing",),
+    grave=True,
     help_text=_("The case waits, and resumes where it was when contact is regained."),
-)  # fmt: skip
+)
 def case_suspend(ctx: Context, *, reason: str) -> Case:
     workflow.require_choice(reason, SuspendReason, "reason")
     workflow.require_suspend_reason(ctx.case, reason)
     transit(
-        ctx.case, "suspend", actor=ctx.actor, membership=ctx.membership,
-        reason_code=reason, at=ctx.now,
-    )  # fmt: skip
+        ctx.case,
+        "suspend",
+        actor=ctx.actor,
+        membership=ctx.membership,
+        reason_code=reason,
+        at=ctx.now,
+    )
     if reason == SuspendReason.CHILD_MISSING:
         missing_child_alert(ctx)
     return ctx.case
 
 
 @step(
-    "resume", label=_("Resume"), capability=C.CASE_ASSIST, fires=("resume",),
-    input=s.NoInputSerializer, event=Event.CASE_TRANSITION,
-)  # fmt: skip
+    "resume",
+    label=_("Resume"),
+    capability=C.CASE_ASSIST,
+    fires=("resume",),
+    input=s.NoInputSerializer,
+    event=Event.CASE_TRANSITION,
+)
 def case_resume(ctx: Context) -> Case:
     transit(ctx.case, "resume", actor=ctx.actor, membership=ctx.membership, at=ctx.now)
     if ctx.case.person.is_child:
@@ -176,17 +211,27 @@ def case_resume(ctx: Context) -> Case:
 
 
 @step(
-    "transfer", label=_("Transfer abroad (transit)"), capability=C.CASE_ASSIST,
-    rule=Rule.REGISTERING, fires=("transfer",), input=s.TransferSerializer,
-    output=s.ReferralSerializer, event=Event.REFERRAL_SENT,
-    notifications=("referral.received",), grave=True,
-    recipients=ServiceKind.TRANSNATIONAL, milestones=True,
+    "transfer",
+    label=_("Transfer abroad (transit)"),
+    capability=C.CASE_ASSIST,
+    rule=Rule.REGISTERING,
+    fires=("transfer",),
+    input=s.TransferSerializer,
+    output=s.ReferralSerializer,
+    event=Event.REFERRAL_SENT,
+    notifications=("referral.received",),
+    grave=True,
+    recipients=ServiceKind.TRANSNATIONAL,
+    milestones=True,
     help_text=_("The case ends here; a minimal, sealed hand-over goes abroad."),
-)  # fmt: skip
+)
 def case_transfer(
-    ctx: Context, *, country: str, to_organisation_id: UUID | None = None,
+    ctx: Context,
+    *,
+    country: str,
+    to_organisation_id: UUID | None = None,
     person_request_id: UUID | None = None,
-) -> Referral:  # fmt: skip
+) -> Referral:
     """The transit route: a transnational referral with a minimal, sealed
     hand-over package; the local case ends `transferred`. Not during the
     recovery period unless the person asked for it (CETS 197 art. 13)."""
@@ -197,9 +242,10 @@ def case_transfer(
     workflow.require_no_removal_in_recovery_period(case, now=now, request=request)
     if to_organisation_id is None:
         services = pathway_services(
-            purpose=ServiceKind.TRANSNATIONAL, region=case.region,
+            purpose=ServiceKind.TRANSNATIONAL,
+            region=case.region,
             is_child=case.person.is_child,
-        )  # fmt: skip
+        )
         if not services:
             raise Conflict(
                 _("No transnational pathway is configured."),
@@ -215,9 +261,15 @@ def case_transfer(
     consent = workflow.require_consent(case, recipient.pk, ServiceKind.TRANSNATIONAL)
     withdraw_open_referrals(case, actor=actor, membership=membership, now=now)
     referral = send_referral(
-        case, to_organisation=recipient, purpose=ServiceKind.TRANSNATIONAL,
-        urgency="routine", consent=consent, actor=actor, membership=membership, now=now,
-    )  # fmt: skip
+        case,
+        to_organisation=recipient,
+        purpose=ServiceKind.TRANSNATIONAL,
+        urgency="routine",
+        consent=consent,
+        actor=actor,
+        membership=membership,
+        now=now,
+    )
     referral.handover = json.dumps(_handover_package(case), sort_keys=True)
     referral.save(update_fields=["handover"])
     partner = exchange.partner_for(recipient)
@@ -225,18 +277,32 @@ def case_transfer(
         # A partner mechanism in the directory: the signed, encrypted package
         # is queued for its inbox with this transition (referral/transnational.py).
         handover_send(
-            case=case, partner=partner, kind=HandoverKind.TRANSFER, actor=actor,
-            membership=membership, now=now, referral=referral,
-        )  # fmt: skip
+            case=case,
+            partner=partner,
+            kind=HandoverKind.TRANSFER,
+            actor=actor,
+            membership=membership,
+            now=now,
+            referral=referral,
+        )
     transit(
-        case, "transfer", actor=actor, membership=membership,
-        extra={"country": country}, at=now, country=country,
-    )  # fmt: skip
+        case,
+        "transfer",
+        actor=actor,
+        membership=membership,
+        extra={"country": country},
+        at=now,
+        country=country,
+    )
     close_deadlines(case=case, kinds=[DeadlineKind.RG_DECISION], now=now, met=False)
     end_recovery_period(
-        case, now=now, met=False, cause="transferred", actor=actor,
+        case,
+        now=now,
+        met=False,
+        cause="transferred",
+        actor=actor,
         membership=membership,
-    )  # fmt: skip
+    )
     return referral
 
 
@@ -257,16 +323,25 @@ def _handover_package(case: Case) -> dict:
 
 
 @step(
-    "close", label=_("Close the case"), capability=C.CASE_CLOSE,
-    rule=Rule.REGISTERING, fires=("close",), input=s.CloseSerializer,
-    event=Event.CASE_TRANSITION, grave=True,
+    "close",
+    label=_("Close the case"),
+    capability=C.CASE_CLOSE,
+    rule=Rule.REGISTERING,
+    fires=("close",),
+    input=s.CloseSerializer,
+    event=Event.CASE_TRANSITION,
+    grave=True,
     help_text=_("Closing ends the case and cancels its open deadlines."),
-)  # fmt: skip
+)
 def case_close(
-    ctx: Context, *, reason: str, return_kind: str = "",
-    partner_organisation_id: UUID | None = None, partner_name: str = "",
+    ctx: Context,
+    *,
+    reason: str,
+    return_kind: str = "",
+    partner_organisation_id: UUID | None = None,
+    partner_name: str = "",
     person_request_id: UUID | None = None,
-) -> Case:  # fmt: skip
+) -> Case:
     """Close on a reason that fits the case (`workflow.CLOSE_REASONS_BY_STATE`).
     A return needs a risk assessment, names voluntary or forced and the
     partner receiving the person, is refused during the recovery period
@@ -276,11 +351,13 @@ def case_close(
     workflow.require_choice(reason, CloseReason, "reason")
     returning = reason == CloseReason.RETURN
     partner = workflow.require_return_details(
-        returning, return_kind=return_kind,
+        returning,
+        return_kind=return_kind,
         partner=organisation(partner_organisation_id),
-        partner_organisation_id=partner_organisation_id, partner_name=partner_name,
+        partner_organisation_id=partner_organisation_id,
+        partner_name=partner_name,
         person_request_id=person_request_id,
-    )  # fmt: skip
+    )
     workflow.require_close_reason(case, reason)
     request = None
     if returning:
@@ -292,51 +369,78 @@ def case_close(
             case, now=ctx.now, request=request
         )
     end_recovery_period(
-        case, now=ctx.now, met=False, cause="closed", actor=ctx.actor,
+        case,
+        now=ctx.now,
+        met=False,
+        cause="closed",
+        actor=ctx.actor,
         membership=ctx.membership,
-    )  # fmt: skip
+    )
     withdraw_open_referrals(
         case, actor=ctx.actor, membership=ctx.membership, now=ctx.now
     )
     transit(
-        case, "close", actor=ctx.actor, membership=ctx.membership, reason_code=reason,
-        at=ctx.now, reason=reason,
-    )  # fmt: skip
+        case,
+        "close",
+        actor=ctx.actor,
+        membership=ctx.membership,
+        reason_code=reason,
+        at=ctx.now,
+        reason=reason,
+    )
     Deadline.objects.filter(
         case=case, met_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=ctx.now)
     if returning:
         _record_return(
-            ctx, kind=return_kind, partner=partner, partner_name=partner_name,
+            ctx,
+            kind=return_kind,
+            partner=partner,
+            partner_name=partner_name,
             request=request,
-        )  # fmt: skip
+        )
     return case
 
 
 def _record_return(
-    ctx: Context, *, kind: str, partner, partner_name: str,
+    ctx: Context,
+    *,
+    kind: str,
+    partner,
+    partner_name: str,
     request: PersonRequest | None,
-) -> CaseReturn:  # fmt: skip
+) -> CaseReturn:
     """The return's record and the reintegration follow-up the registering
     organisation owes after it (CETS 197 art. 16(5); OSCE Uniform Guidelines
     2019, return and social inclusion)."""
     case = ctx.case
     record = CaseReturn(
-        case=case, kind=kind, partner_organisation=partner, person_request=request,
-        recorded_at=ctx.now, recorded_by=ctx.actor,
-    )  # fmt: skip
+        case=case,
+        kind=kind,
+        partner_organisation=partner,
+        person_request=request,
+        recorded_at=ctx.now,
+        recorded_by=ctx.actor,
+    )
     record.partner_name = partner_name
     record.save(force_insert=True)
     days = active_profile().reintegration_follow_up_days
     Deadline.objects.create(
-        case=case, kind=DeadlineKind.REINTEGRATION_FOLLOW_UP,
+        case=case,
+        kind=DeadlineKind.REINTEGRATION_FOLLOW_UP,
         organisation=case.organisation,
         due_at=end_of_day(timezone.localdate(ctx.now) + timedelta(days=days)),
-    )  # fmt: skip
+    )
     event(
-        Event.RETURN_RECORDED, actor=ctx.actor, membership=ctx.membership, case=case,
-        obj=record, reason_code=kind,
-        extra={"partner": str(partner.pk) if partner else None,
-               "person_request": str(request.pk) if request else None},
-    )  # fmt: skip
+        Event.RETURN_RECORDED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=case,
+        obj=record,
+        reason_code=kind,
+        extra={
+            "partner": str(partner.pk) if partner else None,
+            "person_request": str(request.pk) if request else None,
+        },
+    )
     return record

@@ -52,12 +52,16 @@ def _guardian_organisation(guardian) -> Organisation | None:
 
 
 @step(
-    "appoint-guardian", label=_("Record a guardian's appointment"),
-    capability=C.GUARDIAN_APPOINT, rule=policy.Rule.CHILD_PROTECTION,
-    guards=CHILD_ONLY, input=s.GuardianAppointSerializer,
-    output=s.GuardianAppointmentSerializer, event=Event.GUARDIAN_APPOINTED,
+    "appoint-guardian",
+    label=_("Record a guardian's appointment"),
+    capability=C.GUARDIAN_APPOINT,
+    rule=policy.Rule.CHILD_PROTECTION,
+    guards=CHILD_ONLY,
+    input=s.GuardianAppointSerializer,
+    output=s.GuardianAppointmentSerializer,
+    event=Event.GUARDIAN_APPOINTED,
     notifications=("guardian.appointed",),
-)  # fmt: skip
+)
 def guardian_appoint(ctx: Context, *, guardian_id: UUID) -> GuardianAppointment:
     """The child-protection or guardianship authority appoints the guardian,
     who is told at once and represents the child from then on (CETS 197 art.
@@ -80,25 +84,35 @@ def guardian_appoint(ctx: Context, *, guardian_id: UUID) -> GuardianAppointment:
         case=ctx.case, guardian=guardian, appointed_at=ctx.now, recorded_by=ctx.actor
     )
     event(
-        Event.GUARDIAN_APPOINTED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=appointment, extra={"guardian": str(guardian.pk)},
-    )  # fmt: skip
+        Event.GUARDIAN_APPOINTED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=appointment,
+        extra={"guardian": str(guardian.pk)},
+    )
     organisation = _guardian_organisation(guardian)
     if organisation is not None:
         outbox.enqueue(
-            "guardian.appointed", organisation=organisation, case_id=ctx.case.pk,
-            appointment_id=appointment.pk, guardian_id=guardian.pk,
-        )  # fmt: skip
+            "guardian.appointed",
+            organisation=organisation,
+            case_id=ctx.case.pk,
+            appointment_id=appointment.pk,
+            guardian_id=guardian.pk,
+        )
     return appointment
 
 
 @step(
-    "record-child-views", label=_("Record the child's views"),
-    capability=C.CHILD_VIEWS_RECORD, guards=CHILD_ONLY,
-    input=s.ChildViewsCreateSerializer, output=s.ChildViewsSerializer,
+    "record-child-views",
+    label=_("Record the child's views"),
+    capability=C.CHILD_VIEWS_RECORD,
+    guards=CHILD_ONLY,
+    input=s.ChildViewsCreateSerializer,
+    output=s.ChildViewsSerializer,
     event=Event.CHILD_VIEWS_RECORDED,
     help_text=_("As the child's guardian: what the child says they want."),
-)  # fmt: skip
+)
 def child_views_record(
     ctx: Context, *, views: str, language: str, interpreter_present: bool = False
 ) -> ChildViews:
@@ -112,25 +126,36 @@ def child_views_record(
             detail={"views": ["Required."]},
         )
     record = ChildViews(
-        case=ctx.case, language=language, interpreter_present=interpreter_present,
-        recorded_at=ctx.now, recorded_by=ctx.actor,
-    )  # fmt: skip
+        case=ctx.case,
+        language=language,
+        interpreter_present=interpreter_present,
+        recorded_at=ctx.now,
+        recorded_by=ctx.actor,
+    )
     record.views = views
     record.full_clean(exclude=["case", "recorded_by"])
     record.save(force_insert=True)
     event(
-        Event.CHILD_VIEWS_RECORDED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=record, extra={"language": language},
-    )  # fmt: skip
+        Event.CHILD_VIEWS_RECORDED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=record,
+        extra={"language": language},
+    )
     return record
 
 
 @step(
-    "record-best-interests", label=_("Record a best-interests assessment"),
-    capability=C.BEST_INTERESTS_ASSESS, rule=policy.Rule.CHILD_PROTECTION,
-    guards=CHILD_ONLY, input=s.BestInterestsSerializer,
-    output=s.BestInterestsAssessmentSerializer, event=Event.BEST_INTERESTS_RECORDED,
-)  # fmt: skip
+    "record-best-interests",
+    label=_("Record a best-interests assessment"),
+    capability=C.BEST_INTERESTS_ASSESS,
+    rule=policy.Rule.CHILD_PROTECTION,
+    guards=CHILD_ONLY,
+    input=s.BestInterestsSerializer,
+    output=s.BestInterestsAssessmentSerializer,
+    event=Event.BEST_INTERESTS_RECORDED,
+)
 def best_interests_record(
     ctx: Context, *, recommendation: str, summary: str
 ) -> BestInterestsAssessment:
@@ -138,29 +163,41 @@ def best_interests_record(
     case, never by any organisation assisting the child (CETS 197 art. 16(7);
     Directive 2011/36/EU arts. 13(1), 14, 16(2))."""
     assessment = BestInterestsAssessment(
-        case=ctx.case, recommendation=recommendation, assessed_at=ctx.now,
-        assessed_by=ctx.actor, organisation=ctx.membership.organisation,
-    )  # fmt: skip
+        case=ctx.case,
+        recommendation=recommendation,
+        assessed_at=ctx.now,
+        assessed_by=ctx.actor,
+        organisation=ctx.membership.organisation,
+    )
     assessment.summary = summary
     assessment.full_clean(exclude=["case", "assessed_by", "organisation"])
     assessment.save(force_insert=True)
     event(
-        Event.BEST_INTERESTS_RECORDED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=assessment, reason_code=recommendation,
-    )  # fmt: skip
+        Event.BEST_INTERESTS_RECORDED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=assessment,
+        reason_code=recommendation,
+    )
     return assessment
 
 
 @step(
-    "record-age-assessment", label=_("Record an age assessment"),
-    capability=C.AGE_ASSESS, rule=policy.Rule.AGE_ASSESSOR, guards=CHILD_ONLY,
-    input=s.AgeAssessmentCreateSerializer, output=s.AgeAssessmentSerializer,
-    event=Event.AGE_ASSESSED, notifications=("guardian.ended",),
+    "record-age-assessment",
+    label=_("Record an age assessment"),
+    capability=C.AGE_ASSESS,
+    rule=policy.Rule.AGE_ASSESSOR,
+    guards=CHILD_ONLY,
+    input=s.AgeAssessmentCreateSerializer,
+    output=s.AgeAssessmentSerializer,
+    event=Event.AGE_ASSESSED,
+    notifications=("guardian.ended",),
     help_text=_(
         "Only a result of adult ends the presumption of minority; in doubt, "
         "the person stays a child."
     ),
-)  # fmt: skip
+)
 def age_assessment_record(
     ctx: Context, *, method: str, result: str, assessed_on: date
 ) -> AgeAssessment:
@@ -176,21 +213,32 @@ def age_assessment_record(
             detail={"assessed_on": ["In the future."]},
         )
     record = AgeAssessment(
-        case=ctx.case, method=method, result=result, assessed_on=assessed_on,
-        recorded_at=ctx.now, recorded_by=ctx.actor,
+        case=ctx.case,
+        method=method,
+        result=result,
+        assessed_on=assessed_on,
+        recorded_at=ctx.now,
+        recorded_by=ctx.actor,
         organisation=ctx.membership.organisation,
-    )  # fmt: skip
+    )
     record.full_clean(exclude=["case", "recorded_by", "organisation"])
     record.save(force_insert=True)
     event(
-        Event.AGE_ASSESSED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=record, reason_code=result, extra={"method": method},
-    )  # fmt: skip
+        Event.AGE_ASSESSED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=record,
+        reason_code=result,
+        extra={"method": method},
+    )
     # The assessment answers any review the recorded age of majority raised.
     Deadline.objects.filter(
-        case=ctx.case, kind=DeadlineKind.MAJORITY_REVIEW, met_at__isnull=True,
+        case=ctx.case,
+        kind=DeadlineKind.MAJORITY_REVIEW,
+        met_at__isnull=True,
         cancelled_at__isnull=True,
-    ).update(met_at=ctx.now)  # fmt: skip
+    ).update(met_at=ctx.now)
     if result == AgeAssessmentResult.ADULT:
         _end_presumption_of_minority(ctx, record)
     return record
@@ -201,11 +249,14 @@ def _end_presumption_of_minority(ctx: Context, record: AgeAssessment) -> None:
     persons.person_update(person_id=case.person_id, is_child=False, age_group="unknown")
     case.person.refresh_from_db(fields=["is_child", "age_group"])
     event(
-        Event.PERSON_UPDATED, actor=ctx.actor, membership=ctx.membership,
-        case=case, obj=case.person,
+        Event.PERSON_UPDATED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=case,
+        obj=case.person,
         reason_code=GuardianshipEndReason.MAJORITY_CONFIRMED,
         extra={"fields": ["age_group", "is_child"], "age_assessment": str(record.pk)},
-    )  # fmt: skip
+    )
     for appointment in GuardianAppointment.objects.select_for_update().filter(
         case=case, ended_at__isnull=True
     ):
@@ -213,18 +264,23 @@ def _end_presumption_of_minority(ctx: Context, record: AgeAssessment) -> None:
         appointment.end_reason = GuardianshipEndReason.MAJORITY_CONFIRMED
         appointment.save(update_fields=["ended_at", "end_reason"])
         event(
-            Event.GUARDIANSHIP_ENDED, actor=ctx.actor, membership=ctx.membership,
-            case=case, obj=appointment,
+            Event.GUARDIANSHIP_ENDED,
+            actor=ctx.actor,
+            membership=ctx.membership,
+            case=case,
+            obj=appointment,
             reason_code=GuardianshipEndReason.MAJORITY_CONFIRMED,
             extra={"age_assessment": str(record.pk)},
-        )  # fmt: skip
+        )
         organisation = _guardian_organisation(appointment.guardian)
         if organisation is not None:
             outbox.enqueue(
-                "guardian.ended", organisation=organisation, case_id=case.pk,
+                "guardian.ended",
+                organisation=organisation,
+                case_id=case.pk,
                 appointment_id=appointment.pk,
                 reason=GuardianshipEndReason.MAJORITY_CONFIRMED,
-            )  # fmt: skip
+            )
 
 
 def _birthday(born: date, years: int) -> date:
@@ -277,15 +333,20 @@ def majority_sweep(*, now: datetime | None = None) -> int:
             if birthday > today:
                 continue
             deadline = Deadline.objects.create(
-                case=case, kind=DeadlineKind.MAJORITY_REVIEW,
+                case=case,
+                kind=DeadlineKind.MAJORITY_REVIEW,
                 organisation=case.organisation,
                 due_at=end_of_day(today + timedelta(days=profile.majority_review_days)),
-            )  # fmt: skip
+            )
             audit.record(
-                Event.MAJORITY_REACHED, actor=None, organisation=case.organisation,
-                object_type="deadline", object_id=deadline.pk, case_id=case.pk,
+                Event.MAJORITY_REACHED,
+                actor=None,
+                organisation=case.organisation,
+                object_type="deadline",
+                object_id=deadline.pk,
+                case_id=case.pk,
                 reason_code=DeadlineKind.MAJORITY_REVIEW,
-            )  # fmt: skip
+            )
             recipients = [case.organisation]
             appointment = workflow.active_guardian(case)
             if appointment is not None:
@@ -294,8 +355,10 @@ def majority_sweep(*, now: datetime | None = None) -> int:
                     recipients.append(guardian_org)
             for organisation in recipients:
                 outbox.enqueue(
-                    "child.majority_reached", organisation=organisation,
-                    case_id=case.pk, deadline_id=deadline.pk,
-                )  # fmt: skip
+                    "child.majority_reached",
+                    organisation=organisation,
+                    case_id=case.pk,
+                    deadline_id=deadline.pk,
+                )
             raised += 1
     return raised

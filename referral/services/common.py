@@ -43,61 +43,91 @@ def fire(obj: models.Model, transition: str, **arguments) -> str:
 
 
 def transit(
-    case: Case, transition: str, *, actor: User | None,
-    membership: Membership | None, reason_code: str = "", extra: dict | None = None,
+    case: Case,
+    transition: str,
+    *,
+    actor: User | None,
+    membership: Membership | None,
+    reason_code: str = "",
+    extra: dict | None = None,
     **arguments,
-) -> str:  # fmt: skip
+) -> str:
     """The tail of every case transition: `fire` it, then write the
     transition event when the state moved. Returns the state it left."""
     from_state = fire(case, transition, **arguments)
     if from_state == case.state:
         return from_state
     audit.record(
-        Event.CASE_TRANSITION, actor=actor,
+        Event.CASE_TRANSITION,
+        actor=actor,
         organisation=membership.organisation if membership else None,
-        role=membership.role if membership else "", object_type="case",
-        object_id=case.pk, case_id=case.pk, from_state=from_state, to_state=case.state,
-        reason_code=reason_code, extra={"transition": transition, **(extra or {})},
-    )  # fmt: skip
+        role=membership.role if membership else "",
+        object_type="case",
+        object_id=case.pk,
+        case_id=case.pk,
+        from_state=from_state,
+        to_state=case.state,
+        reason_code=reason_code,
+        extra={"transition": transition, **(extra or {})},
+    )
     return from_state
 
 
 def event(
-    action: str, *, actor: User | None, membership: Membership | None, case: Case,
-    obj=None, reason_code: str = "", extra: dict | None = None,
+    action: str,
+    *,
+    actor: User | None,
+    membership: Membership | None,
+    case: Case,
+    obj=None,
+    reason_code: str = "",
+    extra: dict | None = None,
     reason_sealed: bytes | None = None,
-) -> None:  # fmt: skip
+) -> None:
     audit.record(
-        action, actor=actor,
+        action,
+        actor=actor,
         organisation=membership.organisation if membership else None,
         role=membership.role if membership else "",
         object_type=obj._meta.model_name if obj is not None else "case",
         object_id=obj.pk if obj is not None else case.pk,
-        case_id=case.pk, reason_code=reason_code, extra=extra or {},
+        case_id=case.pk,
+        reason_code=reason_code,
+        extra=extra or {},
         reason_sealed=reason_sealed,
-    )  # fmt: skip
+    )
 
 
 def grant(case: Case, organisation: Organisation, *, actor, membership) -> None:
     if policy.grant_case_access(case, organisation):
         event(
-            Event.ACCESS_GRANTED, actor=actor, membership=membership, case=case,
+            Event.ACCESS_GRANTED,
+            actor=actor,
+            membership=membership,
+            case=case,
             extra={"organisation": str(organisation.pk)},
-        )  # fmt: skip
+        )
 
 
 def revoke(case: Case, organisation: Organisation, *, actor, membership) -> None:
     if policy.revoke_case_access(case, organisation):
         event(
-            Event.ACCESS_REVOKED, actor=actor, membership=membership, case=case,
+            Event.ACCESS_REVOKED,
+            actor=actor,
+            membership=membership,
+            case=case,
             extra={"organisation": str(organisation.pk)},
-        )  # fmt: skip
+        )
 
 
 def close_deadlines(
-    *, case: Case, kinds: list[str], now: datetime, met: bool,
+    *,
+    case: Case,
+    kinds: list[str],
+    now: datetime,
+    met: bool,
     referral: Referral | None = None,
-) -> None:  # fmt: skip
+) -> None:
     deadlines = Deadline.objects.filter(
         case=case, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
     )
@@ -130,47 +160,73 @@ def migration_authorities() -> list[Organisation]:
 
 
 def notify_migration_authority(
-    case: Case, kind: str, *, actor: User | None, membership: Membership | None,
+    case: Case,
+    kind: str,
+    *,
+    actor: User | None,
+    membership: Membership | None,
     **payload,
-) -> None:  # fmt: skip
+) -> None:
     """A protection notice carries what stops a removal and nothing more: the
     case number and the period's end (CETS 197 art. 13(1); Directive
     2011/36/EU art. 11(6)); no name, no date of birth, no narrative."""
     ends_on = case.recovery_ends_on.isoformat() if case.recovery_ends_on else ""
     for authority in migration_authorities():
         outbox.enqueue(
-            kind, organisation=authority, case_reference=case.reference,
-            recovery_ends_on=ends_on, **payload,
-        )  # fmt: skip
+            kind,
+            organisation=authority,
+            case_reference=case.reference,
+            recovery_ends_on=ends_on,
+            **payload,
+        )
         event(
-            Event.PROTECTION_NOTICE_SENT, actor=actor, membership=membership,
-            case=case, reason_code=kind, extra={"to": str(authority.pk), **payload},
-        )  # fmt: skip
+            Event.PROTECTION_NOTICE_SENT,
+            actor=actor,
+            membership=membership,
+            case=case,
+            reason_code=kind,
+            extra={"to": str(authority.pk), **payload},
+        )
 
 
 def end_recovery_period(
-    case: Case, *, now: datetime, met: bool, cause: str, actor: User | None,
-    membership: Membership | None, referral: Referral | None = None,
-) -> None:  # fmt: skip
+    case: Case,
+    *,
+    now: datetime,
+    met: bool,
+    cause: str,
+    actor: User | None,
+    membership: Membership | None,
+    referral: Referral | None = None,
+) -> None:
     """End the recovery period's deadline (met by a conclusive decision,
     cancelled by a transfer, a close or a lapsed referral), never silently:
     while the period still ran, the migration authority is told it ended."""
     running = Deadline.objects.filter(
-        case=case, kind=DeadlineKind.RECOVERY_PERIOD_END, met_at__isnull=True,
-        cancelled_at__isnull=True, due_at__gt=now,
-    )  # fmt: skip
+        case=case,
+        kind=DeadlineKind.RECOVERY_PERIOD_END,
+        met_at__isnull=True,
+        cancelled_at__isnull=True,
+        due_at__gt=now,
+    )
     if referral is not None:
         running = running.filter(referral=referral)
     was_running = running.exists()
     close_deadlines(
-        case=case, kinds=[DeadlineKind.RECOVERY_PERIOD_END], now=now, met=met,
+        case=case,
+        kinds=[DeadlineKind.RECOVERY_PERIOD_END],
+        now=now,
+        met=met,
         referral=referral,
-    )  # fmt: skip
+    )
     if was_running:
         notify_migration_authority(
-            case, Notification.PROTECTION_ENDED, actor=actor, membership=membership,
+            case,
+            Notification.PROTECTION_ENDED,
+            actor=actor,
+            membership=membership,
             cause=cause,
-        )  # fmt: skip
+        )
 
 
 def organisation(organisation_id: UUID | None) -> Organisation | None:
@@ -184,43 +240,70 @@ def organisation(organisation_id: UUID | None) -> Organisation | None:
 
 
 def send_referral(
-    case: Case, *, to_organisation: Organisation, purpose: str, urgency: str,
-    consent: Consent | None, actor: User, membership: Membership | None,
-    now: datetime, automatic: bool = False,
-) -> Referral:  # fmt: skip
+    case: Case,
+    *,
+    to_organisation: Organisation,
+    purpose: str,
+    urgency: str,
+    consent: Consent | None,
+    actor: User,
+    membership: Membership | None,
+    now: datetime,
+    automatic: bool = False,
+) -> Referral:
     profile = active_profile()
     referral = Referral(
-        case=case, from_organisation=case.organisation if membership is None
+        case=case,
+        from_organisation=case.organisation
+        if membership is None
         else membership.organisation,
-        to_organisation=to_organisation, purpose=purpose, urgency=urgency,
-        consent=consent, sent_at=now, sent_by=actor,
-        answer_due_at=add_working_days(now, profile.referral_answer_working_days, profile),
-    )  # fmt: skip
+        to_organisation=to_organisation,
+        purpose=purpose,
+        urgency=urgency,
+        consent=consent,
+        sent_at=now,
+        sent_by=actor,
+        answer_due_at=add_working_days(
+            now, profile.referral_answer_working_days, profile
+        ),
+    )
     referral.save(force_insert=True)
     deadlines = [
         Deadline(
-            case=case, referral=referral, kind=DeadlineKind.REFERRAL_ANSWER,
-            organisation=to_organisation, due_at=referral.answer_due_at,
+            case=case,
+            referral=referral,
+            kind=DeadlineKind.REFERRAL_ANSWER,
+            organisation=to_organisation,
+            due_at=referral.answer_due_at,
         )
-    ]  # fmt: skip
+    ]
     if purpose == ServiceKind.IDENTIFICATION:
         deadlines.append(
             Deadline(
-                case=case, referral=referral, kind=DeadlineKind.RG_DECISION,
+                case=case,
+                referral=referral,
+                kind=DeadlineKind.RG_DECISION,
                 organisation=to_organisation,
                 due_at=add_working_days(now, profile.rg_decision_working_days, profile),
             )
-        )  # fmt: skip
+        )
     Deadline.objects.bulk_create(deadlines)
     outbox.enqueue(
-        "referral.received", organisation=to_organisation, referral_id=referral.pk,
-        purpose=purpose, urgency=urgency,
-    )  # fmt: skip
+        "referral.received",
+        organisation=to_organisation,
+        referral_id=referral.pk,
+        purpose=purpose,
+        urgency=urgency,
+    )
     event(
-        Event.REFERRAL_SENT, actor=actor, membership=membership, case=case,
-        obj=referral, reason_code=purpose,
+        Event.REFERRAL_SENT,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=referral,
+        reason_code=purpose,
         extra={"to": str(to_organisation.pk), "automatic": automatic},
-    )  # fmt: skip
+    )
     return referral
 
 
@@ -243,7 +326,7 @@ def refer_child_to_protection(case: Case, *, actor: User, now: datetime):
             region=case.region,
             is_child=True,
             sex=case.person.sex,
-        )  # fmt: skip
+        )
         if service.organisation_id not in declined
     ]
     if not services:
@@ -252,17 +335,29 @@ def refer_child_to_protection(case: Case, *, actor: User, now: datetime):
         actor, C.PERSON_REGISTER, case
     ) or policy.acting_membership(actor, C.CASE_SCREEN, case)
     return send_referral(
-        case, to_organisation=services[0].organisation,
-        purpose=ServiceKind.CHILD_PROTECTION, urgency="urgent", consent=None,
-        actor=actor, membership=membership, now=now, automatic=True,
-    )  # fmt: skip
+        case,
+        to_organisation=services[0].organisation,
+        purpose=ServiceKind.CHILD_PROTECTION,
+        urgency="urgent",
+        consent=None,
+        actor=actor,
+        membership=membership,
+        now=now,
+        automatic=True,
+    )
 
 
 def lapse_referral(
-    referral: Referral, case: Case, *, method: str, event_code: str,
-    actor: User | None, membership: Membership | None, now: datetime,
+    referral: Referral,
+    case: Case,
+    *,
+    method: str,
+    event_code: str,
+    actor: User | None,
+    membership: Membership | None,
+    now: datetime,
     reason: str = "",
-) -> None:  # fmt: skip
+) -> None:
     """Decline, withdraw or expire; an identification referral lapsing sends
     the case back to `referral_pending` to choose another recipient."""
     workflow.require_fsm(referral, method)
@@ -275,26 +370,44 @@ def lapse_referral(
     # answered, so its answer deadline stays as it was (overdue or not).
     if method == "decline":
         close_deadlines(
-            case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=True,
+            case=case,
+            kinds=[DeadlineKind.REFERRAL_ANSWER],
+            now=now,
+            met=True,
             referral=referral,
-        )  # fmt: skip
+        )
     elif method == "withdraw":
         close_deadlines(
-            case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=now, met=False,
+            case=case,
+            kinds=[DeadlineKind.REFERRAL_ANSWER],
+            now=now,
+            met=False,
             referral=referral,
-        )  # fmt: skip
+        )
     close_deadlines(
-        case=case, kinds=[DeadlineKind.RG_DECISION], now=now, met=False,
+        case=case,
+        kinds=[DeadlineKind.RG_DECISION],
+        now=now,
+        met=False,
         referral=referral,
-    )  # fmt: skip
+    )
     end_recovery_period(
-        case, now=now, met=False, cause="referral_lapsed", actor=actor,
-        membership=membership, referral=referral,
-    )  # fmt: skip
+        case,
+        now=now,
+        met=False,
+        cause="referral_lapsed",
+        actor=actor,
+        membership=membership,
+        referral=referral,
+    )
     event(
-        event_code, actor=actor, membership=membership, case=case, obj=referral,
+        event_code,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=referral,
         reason_code=reason,
-    )  # fmt: skip
+    )
     if referral.purpose != ServiceKind.IDENTIFICATION:
         return
     if case.state == CaseState.SUSPENDED:
@@ -303,9 +416,13 @@ def lapse_referral(
         case.save(update_fields=["state_before_suspension"])
     elif case.state in (CaseState.REFERRED, CaseState.ASSESSMENT):
         transit(
-            case, "identification_referral_lapsed", actor=actor,
-            membership=membership, reason_code=method, at=now,
-        )  # fmt: skip
+            case,
+            "identification_referral_lapsed",
+            actor=actor,
+            membership=membership,
+            reason_code=method,
+            at=now,
+        )
 
 
 def withdraw_open_referrals(
@@ -316,13 +433,20 @@ def withdraw_open_referrals(
         case=case, state=ReferralState.SENT
     ):
         lapse_referral(
-            referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
-            actor=actor, membership=membership, now=now, reason="case_ended",
-        )  # fmt: skip
+            referral,
+            case,
+            method="withdraw",
+            event_code=Event.REFERRAL_WITHDRAWN,
+            actor=actor,
+            membership=membership,
+            now=now,
+            reason="case_ended",
+        )
         outbox.enqueue(
-            "referral.withdrawn", organisation=referral.to_organisation,
+            "referral.withdrawn",
+            organisation=referral.to_organisation,
             referral_id=referral.pk,
-        )  # fmt: skip
+        )
 
 
 def missing_child_alert(ctx) -> None:
@@ -333,15 +457,24 @@ def missing_child_alert(ctx) -> None:
     case, profile = ctx.case, active_profile()
     police = profile.police_contact or case.organisation
     deadline = Deadline.objects.create(
-        case=case, kind=DeadlineKind.MISSING_CHILD, organisation=case.organisation,
+        case=case,
+        kind=DeadlineKind.MISSING_CHILD,
+        organisation=case.organisation,
         due_at=ctx.now + timedelta(hours=profile.missing_child_search_hours),
-    )  # fmt: skip
+    )
     outbox.enqueue(
-        "child.missing", organisation=police, case_id=case.pk,
-        reference=case.reference, urgency="immediate_danger",
+        "child.missing",
+        organisation=police,
+        case_id=case.pk,
+        reference=case.reference,
+        urgency="immediate_danger",
         deadline_id=deadline.pk,
-    )  # fmt: skip
+    )
     event(
-        Event.CHILD_MISSING, actor=ctx.actor, membership=ctx.membership, case=case,
-        obj=deadline, extra={"police": str(police.pk)},
-    )  # fmt: skip
+        Event.CHILD_MISSING,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=case,
+        obj=deadline,
+        extra={"police": str(police.pk)},
+    )

@@ -36,11 +36,15 @@ RIGHTS_SCRIPT = _(
 
 
 @step(
-    "inform-of-rights", label=_("Inform of rights"), capability=C.RIGHTS_INFORM,
-    guards=(workflow.require_open,), input=s.RightsInformationCreateSerializer,
-    output=s.RightsInformationSerializer, event=Event.RIGHTS_INFORMED,
+    "inform-of-rights",
+    label=_("Inform of rights"),
+    capability=C.RIGHTS_INFORM,
+    guards=(workflow.require_open,),
+    input=s.RightsInformationCreateSerializer,
+    output=s.RightsInformationSerializer,
+    event=Event.RIGHTS_INFORMED,
     help_text=RIGHTS_SCRIPT,
-)  # fmt: skip
+)
 def rights_inform(
     ctx: Context,
     *,
@@ -61,28 +65,39 @@ def rights_inform(
             detail={"informed_on": ["In the future."]},
         )
     record = RightsInformation(
-        case=ctx.case, script=script, language=language,
-        interpreter_present=interpreter_present, informed_on=informed_on or today,
-        informed_by=ctx.actor, organisation=ctx.membership.organisation,
+        case=ctx.case,
+        script=script,
+        language=language,
+        interpreter_present=interpreter_present,
+        informed_on=informed_on or today,
+        informed_by=ctx.actor,
+        organisation=ctx.membership.organisation,
         recorded_at=ctx.now,
-    )  # fmt: skip
+    )
     record.full_clean(exclude=["case", "informed_by", "organisation"])
     record.save(force_insert=True)
     event(
-        Event.RIGHTS_INFORMED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=record, reason_code=script,
+        Event.RIGHTS_INFORMED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=record,
+        reason_code=script,
         extra={"language": language, "interpreter_present": interpreter_present},
-    )  # fmt: skip
+    )
     return record
 
 
 @step(
-    "record-consent", label=_("Record consent"), capability=C.CONSENT_RECORD,
+    "record-consent",
+    label=_("Record consent"),
+    capability=C.CONSENT_RECORD,
     guards=(workflow.require_open, workflow.require_rights_information),
     input=s.ConsentCreateSerializer,
-    output=s.ConsentSerializer, event=Event.CONSENT_RECORDED,
+    output=s.ConsentSerializer,
+    event=Event.CONSENT_RECORDED,
     page="case-consent-new",
-)  # fmt: skip
+)
 def consent_record(
     ctx: Context,
     *,
@@ -107,19 +122,29 @@ def consent_record(
         case, actor_role=membership.role, actor_id=actor.pk
     )
     consent = Consent(
-        case=case, to_organisation=recipient, purpose=purpose, given=given,
-        given_by=giver, guardian=actor if membership.role == Role.GUARDIAN else None,
-        language=language, interpreter_used=interpreter_used,
-        recorded_at=ctx.now, recorded_by=actor,
-    )  # fmt: skip
+        case=case,
+        to_organisation=recipient,
+        purpose=purpose,
+        given=given,
+        given_by=giver,
+        guardian=actor if membership.role == Role.GUARDIAN else None,
+        language=language,
+        interpreter_used=interpreter_used,
+        recorded_at=ctx.now,
+        recorded_by=actor,
+    )
     consent.notes = notes
     consent.full_clean(exclude=["case", "to_organisation", "recorded_by", "guardian"])
     consent.save(force_insert=True)
     event(
-        Event.CONSENT_RECORDED, actor=actor, membership=membership, case=case,
-        obj=consent, reason_code="given" if given else "refused",
+        Event.CONSENT_RECORDED,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=consent,
+        reason_code="given" if given else "refused",
         extra={"organisation": str(recipient.pk), "purpose": purpose},
-    )  # fmt: skip
+    )
     return consent
 
 
@@ -145,24 +170,39 @@ def consent_withdraw(*, actor: User, consent_id: UUID) -> Consent:
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     event(
-        Event.CONSENT_WITHDRAWN, actor=actor, membership=membership, case=case,
-        obj=consent, extra={"organisation": str(consent.to_organisation_id),
-                            "purpose": consent.purpose},
-    )  # fmt: skip
+        Event.CONSENT_WITHDRAWN,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=consent,
+        extra={
+            "organisation": str(consent.to_organisation_id),
+            "purpose": consent.purpose,
+        },
+    )
     open_referrals = Referral.objects.select_for_update().filter(
-        case=case, to_organisation_id=consent.to_organisation_id,
+        case=case,
+        to_organisation_id=consent.to_organisation_id,
         purpose=consent.purpose,
         state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
-    )  # fmt: skip
+    )
     for referral in open_referrals:
         lapse_referral(
-            referral, case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
-            actor=actor, membership=membership, now=now, reason="consent_withdrawn",
-        )  # fmt: skip
+            referral,
+            case,
+            method="withdraw",
+            event_code=Event.REFERRAL_WITHDRAWN,
+            actor=actor,
+            membership=membership,
+            now=now,
+            reason="consent_withdrawn",
+        )
     still_consented = Consent.objects.filter(
-        case=case, to_organisation_id=consent.to_organisation_id, given=True,
+        case=case,
+        to_organisation_id=consent.to_organisation_id,
+        given=True,
         withdrawn_at__isnull=True,
-    ).exists()  # fmt: skip
+    ).exists()
     keeps_access = still_consented or workflow.holds_consent_free_referral(
         case, consent.to_organisation_id
     )

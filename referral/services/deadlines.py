@@ -31,7 +31,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     met_at__isnull=True,
                     cancelled_at__isnull=True,
                     overdue_notified_at__isnull=True,
-                )  # fmt: skip
+                )
                 .select_related("organisation", "case")
                 .order_by("due_at")[:batch_size]
             )
@@ -41,20 +41,28 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                 deadline.overdue_notified_at = now
                 deadline.save(update_fields=["overdue_notified_at"])
                 outbox.enqueue(
-                    "deadline.overdue", organisation=deadline.organisation,
-                    deadline_id=deadline.pk, deadline_kind=deadline.kind,
+                    "deadline.overdue",
+                    organisation=deadline.organisation,
+                    deadline_id=deadline.pk,
+                    deadline_kind=deadline.kind,
                     case_id=deadline.case_id,
-                )  # fmt: skip
+                )
                 audit.record(
-                    Event.DEADLINE_OVERDUE, actor=None,
-                    organisation=deadline.organisation, object_type="deadline",
-                    object_id=deadline.pk, case_id=deadline.case_id,
+                    Event.DEADLINE_OVERDUE,
+                    actor=None,
+                    organisation=deadline.organisation,
+                    object_type="deadline",
+                    object_id=deadline.pk,
+                    case_id=deadline.case_id,
                     reason_code=deadline.kind,
-                )  # fmt: skip
+                )
                 if deadline.kind == DeadlineKind.RECOVERY_PERIOD_END:
                     # The period ended: the migration authority is told.
                     notify_migration_authority(
-                        deadline.case, Notification.PROTECTION_ENDED, actor=None,
-                        membership=None, cause="period_ended",
-                    )  # fmt: skip
+                        deadline.case,
+                        Notification.PROTECTION_ENDED,
+                        actor=None,
+                        membership=None,
+                        cause="period_ended",
+                    )
                 notified += 1

@@ -61,10 +61,12 @@ def _recovery_end(ctx: Context, positive: bool) -> date | None:
 
 
 @step(
-    "decide-reasonable-grounds", label=_("Reasonable-grounds decision"),
-    fires=("decide_reasonable_grounds",), input=s.ReasonableGroundsSerializer,
+    "decide-reasonable-grounds",
+    label=_("Reasonable-grounds decision"),
+    fires=("decide_reasonable_grounds",),
+    input=s.ReasonableGroundsSerializer,
     **DECISION,
-)  # fmt: skip
+)
 def decision_reasonable_grounds(
     ctx: Context, *, positive: bool, reasons: str
 ) -> Decision:
@@ -75,21 +77,29 @@ def decision_reasonable_grounds(
         case=ctx.case, kinds=[DeadlineKind.RG_DECISION], now=ctx.now, met=True
     )
     return _decide(
-        ctx, DecisionKind.REASONABLE_GROUNDS, "decide_reasonable_grounds",
-        positive=positive, reasons=reasons,
+        ctx,
+        DecisionKind.REASONABLE_GROUNDS,
+        "decide_reasonable_grounds",
+        positive=positive,
+        reasons=reasons,
         recovery_ends_on=_recovery_end(ctx, positive),
-    )  # fmt: skip
+    )
 
 
 @step(
-    "decide-conclusive-grounds", label=_("Conclusive-grounds decision"),
-    fires=("decide_conclusive_grounds",), input=s.ConclusiveGroundsSerializer,
+    "decide-conclusive-grounds",
+    label=_("Conclusive-grounds decision"),
+    fires=("decide_conclusive_grounds",),
+    input=s.ConclusiveGroundsSerializer,
     **DECISION,
-)  # fmt: skip
+)
 def decision_conclusive_grounds(
-    ctx: Context, *, positive: bool, reasons: str,
+    ctx: Context,
+    *,
+    positive: bool,
+    reasons: str,
     person_request_id: UUID | None = None,
-) -> Decision:  # fmt: skip
+) -> Decision:
     """Formal identification, once the recovery and reflection period is over
     or earlier when a recorded request of the person asks for it (CETS 197
     art. 13): the decision names that record."""
@@ -99,18 +109,28 @@ def decision_conclusive_grounds(
     )
     workflow.require_recovery_period_over(ctx.case, now=ctx.now, request=request)
     end_recovery_period(
-        ctx.case, now=ctx.now, met=True, cause="decided", actor=ctx.actor,
+        ctx.case,
+        now=ctx.now,
+        met=True,
+        cause="decided",
+        actor=ctx.actor,
         membership=ctx.membership,
-    )  # fmt: skip
+    )
     return _decide(
-        ctx, DecisionKind.CONCLUSIVE_GROUNDS, "decide_conclusive_grounds",
-        positive=positive, reasons=reasons, person_request=request,
-    )  # fmt: skip
+        ctx,
+        DecisionKind.CONCLUSIVE_GROUNDS,
+        "decide_conclusive_grounds",
+        positive=positive,
+        reasons=reasons,
+        person_request=request,
+    )
 
 
 @step(
-    "request-reconsideration", label=_("Request a reconsideration"),
-    capability=C.RECONSIDERATION_REQUEST, rule=policy.Rule.ASSISTING,
+    "request-reconsideration",
+    label=_("Request a reconsideration"),
+    capability=C.RECONSIDERATION_REQUEST,
+    rule=policy.Rule.ASSISTING,
     guards=(requires_graph("reconsider"),),
     input=s.ReconsiderationRequestCreateSerializer,
     output=s.ReconsiderationRequestRecordSerializer,
@@ -120,7 +140,7 @@ def decision_conclusive_grounds(
         "The person's request, made through your organisation, or the "
         "registering organisation's own; another decision maker decides."
     ),
-)  # fmt: skip
+)
 def reconsideration_request(
     ctx: Context, *, by_person: bool, grounds: str
 ) -> ReconsiderationRequest:
@@ -145,38 +165,53 @@ def reconsideration_request(
     )
     workflow.require_no_open_request(case, decision)
     request = ReconsiderationRequest(
-        case=case, decision=decision, by_person=by_person, requested_at=ctx.now,
-        requested_by=ctx.actor, organisation=ctx.membership.organisation,
-    )  # fmt: skip
+        case=case,
+        decision=decision,
+        by_person=by_person,
+        requested_at=ctx.now,
+        requested_by=ctx.actor,
+        organisation=ctx.membership.organisation,
+    )
     request.grounds = grounds
     request.save(force_insert=True)
     event(
-        Event.RECONSIDERATION_REQUESTED, actor=ctx.actor, membership=ctx.membership,
-        case=case, obj=request, reason_code="person" if by_person else "registering",
+        Event.RECONSIDERATION_REQUESTED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=case,
+        obj=request,
+        reason_code="person" if by_person else "registering",
         extra={"decision": str(decision.pk)},
-    )  # fmt: skip
+    )
     authority_id = policy.reconsidering_authority_id(case)
     authority = Organisation.objects.filter(pk=authority_id).first()
     if authority is not None:
         grant(case, authority, actor=ctx.actor, membership=ctx.membership)
         Deadline.objects.create(
-            case=case, kind=DeadlineKind.RECONSIDERATION, organisation=authority,
+            case=case,
+            kind=DeadlineKind.RECONSIDERATION,
+            organisation=authority,
             due_at=add_working_days(
                 ctx.now, RECONSIDERATION_WORKING_DAYS, active_profile()
             ),
-        )  # fmt: skip
+        )
         outbox.enqueue(
-            "decision.reconsideration_requested", organisation=authority,
-            case_id=case.pk, request_id=request.pk, decision_id=decision.pk,
-        )  # fmt: skip
+            "decision.reconsideration_requested",
+            organisation=authority,
+            case_id=case.pk,
+            request_id=request.pk,
+            decision_id=decision.pk,
+        )
     return request
 
 
 @step(
-    "reconsider", label=_("Reconsider a negative decision"), fires=("reconsider",),
+    "reconsider",
+    label=_("Reconsider a negative decision"),
+    fires=("reconsider",),
     input=s.ReconsiderationSerializer,
     **{**DECISION, "rule": policy.Rule.RECONSIDERING},
-)  # fmt: skip
+)
 def decision_reconsider(ctx: Context, *, positive: bool, reasons: str) -> Decision:
     """A negative decision reconsidered, on request, within the profile's
     window, by a decision maker other than the one who took it: of the second
@@ -189,11 +224,15 @@ def decision_reconsider(ctx: Context, *, positive: bool, reasons: str) -> Decisi
     workflow.require_other_decision_maker(reconsiders, ctx.actor.pk)
     request = workflow.require_reconsideration_request(ctx.case, reconsiders)
     decision = _decide(
-        ctx, DecisionKind.RECONSIDERATION, "reconsider", positive=positive,
-        reasons=reasons, reconsiders=reconsiders,
+        ctx,
+        DecisionKind.RECONSIDERATION,
+        "reconsider",
+        positive=positive,
+        reasons=reasons,
+        reconsiders=reconsiders,
         of_kind=workflow.reconsidered_kind(reconsiders),
         recovery_ends_on=_recovery_end(ctx, positive),
-    )  # fmt: skip
+    )
     request.answered_by = decision
     request.save(update_fields=["answered_by"])
     close_deadlines(
@@ -216,53 +255,84 @@ def _require_reasons(reasons: str) -> None:
 
 
 def _decide(
-    ctx: Context, kind: str, transition: str, *, positive: bool, reasons: str,
-    person_request: PersonRequest | None = None, reconsiders: Decision | None = None,
+    ctx: Context,
+    kind: str,
+    transition: str,
+    *,
+    positive: bool,
+    reasons: str,
+    person_request: PersonRequest | None = None,
+    reconsiders: Decision | None = None,
     **transition_arguments,
-) -> Decision:  # fmt: skip
+) -> Decision:
     """The tail the three kinds share: the decision row and its audit event,
     the transition, the recovery-period deadline and the protection notice to
     the migration authority when the person became a presumed victim (CETS 197
     art. 13), and the notification to the registering organisation."""
     case, membership, outcome = ctx.case, ctx.membership, _outcome(positive)
     decision = Decision(
-        case=case, kind=kind, reconsiders=reconsiders, positive=positive,
-        referral=ctx.referral, organisation=membership.organisation,
-        decided_by=ctx.actor, decided_at=ctx.now, person_request=person_request,
-    )  # fmt: skip
+        case=case,
+        kind=kind,
+        reconsiders=reconsiders,
+        positive=positive,
+        referral=ctx.referral,
+        organisation=membership.organisation,
+        decided_by=ctx.actor,
+        decided_at=ctx.now,
+        person_request=person_request,
+    )
     decision.reasons = reasons
     decision.save(force_insert=True)
     event(
-        Event.DECISION_TAKEN, actor=ctx.actor, membership=membership, case=case,
-        obj=decision, reason_code=f"{kind}:{outcome}",
+        Event.DECISION_TAKEN,
+        actor=ctx.actor,
+        membership=membership,
+        case=case,
+        obj=decision,
+        reason_code=f"{kind}:{outcome}",
         extra={"person_request": str(person_request.pk) if person_request else None},
-    )  # fmt: skip
+    )
     from_state = transit(
-        case, transition, actor=ctx.actor, membership=membership, reason_code=outcome,
-        at=ctx.now, positive=positive, **transition_arguments,
-    )  # fmt: skip
+        case,
+        transition,
+        actor=ctx.actor,
+        membership=membership,
+        reason_code=outcome,
+        at=ctx.now,
+        positive=positive,
+        **transition_arguments,
+    )
     if case.state == CaseState.PRESUMED_VICTIM and from_state != case.state:
         Deadline.objects.create(
-            case=case, referral=ctx.referral, kind=DeadlineKind.RECOVERY_PERIOD_END,
+            case=case,
+            referral=ctx.referral,
+            kind=DeadlineKind.RECOVERY_PERIOD_END,
             organisation=membership.organisation,
             due_at=end_of_day(case.recovery_ends_on),
-        )  # fmt: skip
+        )
         # No removal while the period runs: the migration authority is told.
         notify_migration_authority(
-            case, Notification.PROTECTION_NOTICE, actor=ctx.actor,
+            case,
+            Notification.PROTECTION_NOTICE,
+            actor=ctx.actor,
             membership=membership,
-        )  # fmt: skip
+        )
     # Every decision reaches the registering organisation and each one
     # assisting the person under an accepted referral (CETS 197 art. 12;
     # OSCE Uniform Guidelines 2019), never the deciding authority itself.
     # A second authority's decision also reaches the authority it reviewed.
-    told = _assisting_organisations(case, also=ctx.referral.to_organisation_id,
-                                    exclude=membership.organisation_id)  # fmt: skip
+    told = _assisting_organisations(
+        case, also=ctx.referral.to_organisation_id, exclude=membership.organisation_id
+    )
     for organisation in told:
         outbox.enqueue(
-            "decision.taken", organisation=organisation, decision_id=decision.pk,
-            decision_kind=kind, outcome=outcome, case_id=case.pk,
-        )  # fmt: skip
+            "decision.taken",
+            organisation=organisation,
+            decision_id=decision.pk,
+            decision_kind=kind,
+            outcome=outcome,
+            case_id=case.pk,
+        )
     return decision
 
 

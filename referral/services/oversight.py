@@ -47,16 +47,25 @@ def audit_trail_read(
         membership.organisation_id,
         case_id=case_id,
         user_id=user_id,
-        action=action, since=since, until=until,
-    )  # fmt: skip
+        action=action,
+        since=since,
+        until=until,
+    )
     if export:
         audit.record(
-            Event.AUDIT_EXPORTED, actor=actor, organisation=membership.organisation,
-            role=membership.role, object_type="organisation",
+            Event.AUDIT_EXPORTED,
+            actor=actor,
+            organisation=membership.organisation,
+            role=membership.role,
+            object_type="organisation",
             object_id=membership.organisation_id,
-            extra={"case": str(case_id or ""), "user": str(user_id or ""),
-                   "action": action or "", "format": "csv"},
-        )  # fmt: skip
+            extra={
+                "case": str(case_id or ""),
+                "user": str(user_id or ""),
+                "action": action or "",
+                "format": "csv",
+            },
+        )
     return membership, queryset
 
 
@@ -84,16 +93,20 @@ def subject_access_export(*, actor: User, case_id: UUID) -> dict:
             "age_group": person.age_group,
             "citizenship": person.citizenship,
             "is_child": person.is_child,
-        },  # fmt: skip
+        },
         "cases": [],
     }
     for each in Case.objects.filter(person=person).select_related("organisation"):
         document["cases"].append(_case_document(each))
     audit.record(
-        Event.SUBJECT_ACCESS_EXPORTED, actor=actor, organisation=membership.organisation,
-        role=membership.role, object_type="person", object_id=person.pk,
+        Event.SUBJECT_ACCESS_EXPORTED,
+        actor=actor,
+        organisation=membership.organisation,
+        role=membership.role,
+        object_type="person",
+        object_id=person.pk,
         case_id=case.pk,
-    )  # fmt: skip
+    )
     return document
 
 
@@ -110,62 +123,105 @@ def _case_document(case: Case) -> dict:
         "asylum_status": case.asylum_status,
         "exploitation_forms": sorted(case.forms.values_list("form", flat=True)),
         "screenings": [
-            {"at": when(x.screened_at), "catalogue": x.catalogue_id,
-             "indicators": x.indicator_codes, "outcome": x.outcome, "notes": x.notes}
+            {
+                "at": when(x.screened_at),
+                "catalogue": x.catalogue_id,
+                "indicators": x.indicator_codes,
+                "outcome": x.outcome,
+                "notes": x.notes,
+            }
             for x in case.screenings.all()
         ],
         "consents": [
-            {"at": when(x.recorded_at), "organisation": x.to_organisation.name,
-             "purpose": x.purpose, "given": x.given, "given_by": x.given_by,
-             "withdrawn_at": when(x.withdrawn_at), "notes": x.notes}
+            {
+                "at": when(x.recorded_at),
+                "organisation": x.to_organisation.name,
+                "purpose": x.purpose,
+                "given": x.given,
+                "given_by": x.given_by,
+                "withdrawn_at": when(x.withdrawn_at),
+                "notes": x.notes,
+            }
             for x in case.consents.select_related("to_organisation")
         ],
         "referrals": [
-            {"at": when(x.sent_at), "from": x.from_organisation.name,
-             "to": x.to_organisation.name, "purpose": x.purpose, "state": x.state}
-            for x in case.referrals.select_related("from_organisation", "to_organisation")
+            {
+                "at": when(x.sent_at),
+                "from": x.from_organisation.name,
+                "to": x.to_organisation.name,
+                "purpose": x.purpose,
+                "state": x.state,
+            }
+            for x in case.referrals.select_related(
+                "from_organisation", "to_organisation"
+            )
         ],
         "decisions": [
-            {"at": when(x.decided_at), "kind": x.kind, "positive": x.positive,
-             "by_organisation": x.organisation.name, "reasons": x.reasons}
+            {
+                "at": when(x.decided_at),
+                "kind": x.kind,
+                "positive": x.positive,
+                "by_organisation": x.organisation.name,
+                "reasons": x.reasons,
+            }
             for x in case.decisions.select_related("organisation")
         ],
         "best_interests_assessments": [
-            {"at": when(x.assessed_at), "recommendation": x.recommendation,
-             "summary": x.summary}
+            {
+                "at": when(x.assessed_at),
+                "recommendation": x.recommendation,
+                "summary": x.summary,
+            }
             for x in case.best_interests_assessments.all()
         ],
         "person_requests": [
-            {"at": when(x.recorded_at), "kind": x.kind, "language": x.language,
-             "interpreter_present": x.interpreter_present, "text": x.text}
+            {
+                "at": when(x.recorded_at),
+                "kind": x.kind,
+                "language": x.language,
+                "interpreter_present": x.interpreter_present,
+                "text": x.text,
+            }
             for x in case.person_requests.all()
         ],
         "non_punishment_notices": [
-            {"at": when(x.recorded_at), "notified": x.notified_organisation.name,
-             "notified_on": x.notified_on.isoformat()}
-            for x in case.non_punishment_notices.select_related(
-                "notified_organisation"
-            )
+            {
+                "at": when(x.recorded_at),
+                "notified": x.notified_organisation.name,
+                "notified_on": x.notified_on.isoformat(),
+            }
+            for x in case.non_punishment_notices.select_related("notified_organisation")
         ],
         "risk_assessments": [
-            {"at": when(x.assessed_at), "retrafficking_risk": x.retrafficking_risk,
-             "return_risk": x.return_risk, "reasons": x.reasons}
+            {
+                "at": when(x.assessed_at),
+                "retrafficking_risk": x.retrafficking_risk,
+                "return_risk": x.return_risk,
+                "reasons": x.reasons,
+            }
             for x in case.risk_assessments.all()
         ],
         "return": _return_document(case),
         "residence_permits": [
-            {"at": when(x.recorded_at), "status": x.status,
-             "status_on": x.status_on.isoformat()}
+            {
+                "at": when(x.recorded_at),
+                "status": x.status,
+                "status_on": x.status_on.isoformat(),
+            }
             for x in case.residence_permits.all()
         ],
         "history": [
-            {"at": when(e.occurred_at), "action": e.action,
-             "organisation": e.organisation.name if e.organisation else None,
-             "from_state": e.from_state, "to_state": e.to_state,
-             "reason_code": e.reason_code}
+            {
+                "at": when(e.occurred_at),
+                "action": e.action,
+                "organisation": e.organisation.name if e.organisation else None,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "reason_code": e.reason_code,
+            }
             for e in selectors.case_history(case)
         ],
-    }  # fmt: skip
+    }
 
 
 def _return_document(case: Case) -> dict | None:

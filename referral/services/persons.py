@@ -16,9 +16,15 @@ from referral.models import Case
 from referral.services.common import event
 
 PERSON_FIELDS = (
-    "given_names", "family_name", "aliases", "date_of_birth", "place_of_birth",
-    "contact_details", "identity_documents", "notes",
-)  # fmt: skip
+    "given_names",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "place_of_birth",
+    "contact_details",
+    "identity_documents",
+    "notes",
+)
 
 
 @transaction.atomic
@@ -33,9 +39,13 @@ def person_read(
         return {"erased": True}
     values = {name: getattr(person, name) for name in fields}
     event(
-        Event.PERSON_READ, actor=actor, membership=membership, case=case, obj=person,
+        Event.PERSON_READ,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=person,
         extra={"fields": list(fields)},
-    )  # fmt: skip
+    )
     return values
 
 
@@ -50,7 +60,10 @@ def person_erase(*, actor: User, case_id: UUID) -> Case:
         )
     persons.person_erase(person_id=case.person_id)
     event(
-        Event.PERSON_ERASED, actor=actor, membership=membership, case=case,
+        Event.PERSON_ERASED,
+        actor=actor,
+        membership=membership,
+        case=case,
         obj=case.person,
-    )  # fmt: skip
+    )
     return case

@@ -38,13 +38,18 @@ Rule = policy.Rule
 
 
 @step(
-    "send-referral", label=_("Send a referral"), capability=C.REFERRAL_SEND,
+    "send-referral",
+    label=_("Send a referral"),
+    capability=C.REFERRAL_SEND,
     fires=("send_identification_referral",),
     guards=(workflow.require_open, workflow.require_some_consent),
-    input=s.ReferralCreateSerializer, output=s.ReferralSerializer,
-    event=Event.REFERRAL_SENT, notifications=("referral.received",),
-    page="case-referral-new", milestones=True,
-)  # fmt: skip
+    input=s.ReferralCreateSerializer,
+    output=s.ReferralSerializer,
+    event=Event.REFERRAL_SENT,
+    notifications=("referral.received",),
+    page="case-referral-new",
+    milestones=True,
+)
 def referral_send(
     ctx: Context, *, to_organisation_id: UUID, purpose: str, urgency: str = "routine"
 ) -> Referral:
@@ -64,14 +69,23 @@ def referral_send(
     workflow.require_no_pending_referral(case, recipient.pk, purpose)
     consent = workflow.require_consent(case, recipient.pk, purpose)
     referral = send_referral(
-        case, to_organisation=recipient, purpose=purpose, urgency=urgency,
-        consent=consent, actor=ctx.actor, membership=ctx.membership, now=ctx.now,
-    )  # fmt: skip
+        case,
+        to_organisation=recipient,
+        purpose=purpose,
+        urgency=urgency,
+        consent=consent,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        now=ctx.now,
+    )
     if purpose == ServiceKind.IDENTIFICATION:
         transit(
-            case, "send_identification_referral", actor=ctx.actor,
-            membership=ctx.membership, at=ctx.now,
-        )  # fmt: skip
+            case,
+            "send_identification_referral",
+            actor=ctx.actor,
+            membership=ctx.membership,
+            at=ctx.now,
+        )
     return referral
 
 
@@ -83,10 +97,15 @@ SENDER = {**ON_REFERRAL, "capability": C.REFERRAL_SEND, "rule": Rule.SENDER}
 
 
 @step(
-    "accept", label=_("Accept the referral"), fires=("accept",),
-    input=s.NoInputSerializer, event=Event.REFERRAL_ACCEPTED,
-    notifications=("referral.accepted",), milestones=True, **ANSWER,
-)  # fmt: skip
+    "accept",
+    label=_("Accept the referral"),
+    fires=("accept",),
+    input=s.NoInputSerializer,
+    event=Event.REFERRAL_ACCEPTED,
+    notifications=("referral.accepted",),
+    milestones=True,
+    **ANSWER,
+)
 def referral_accept(ctx: Context) -> Referral:
     """The recipient takes the person on: it gains access to the case (unless
     it is a foreign mechanism), and an identification referral starts the
@@ -103,107 +122,161 @@ def referral_accept(ctx: Context) -> Referral:
         workflow.require_fsm(case, "accept_identification_referral")
     fire(referral, "accept", at=ctx.now, by=actor)
     close_deadlines(
-        case=case, kinds=[DeadlineKind.REFERRAL_ANSWER], now=ctx.now, met=True,
+        case=case,
+        kinds=[DeadlineKind.REFERRAL_ANSWER],
+        now=ctx.now,
+        met=True,
         referral=referral,
-    )  # fmt: skip
+    )
     if referral.purpose != ServiceKind.TRANSNATIONAL:
         # A foreign mechanism receives the sealed hand-over package, never
         # the case (the transit route).
         grant(case, referral.to_organisation, actor=actor, membership=membership)
     event(
-        Event.REFERRAL_ACCEPTED, actor=actor, membership=membership, case=case,
-        obj=referral, reason_code=referral.purpose,
-    )  # fmt: skip
+        Event.REFERRAL_ACCEPTED,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=referral,
+        reason_code=referral.purpose,
+    )
     if referral.purpose == ServiceKind.IDENTIFICATION:
         transit(
-            case, "accept_identification_referral", actor=actor,
-            membership=membership, at=ctx.now,
-        )  # fmt: skip
+            case,
+            "accept_identification_referral",
+            actor=actor,
+            membership=membership,
+            at=ctx.now,
+        )
     outbox.enqueue(
-        "referral.accepted", organisation=referral.from_organisation,
+        "referral.accepted",
+        organisation=referral.from_organisation,
         referral_id=referral.pk,
-    )  # fmt: skip
+    )
     return referral
 
 
 @step(
-    "decline", label=_("Decline the referral"), fires=("decline",),
-    input=s.ReferralDeclineSerializer, event=Event.REFERRAL_DECLINED,
-    notifications=("referral.declined",), milestones=True, **ANSWER,
-)  # fmt: skip
+    "decline",
+    label=_("Decline the referral"),
+    fires=("decline",),
+    input=s.ReferralDeclineSerializer,
+    event=Event.REFERRAL_DECLINED,
+    notifications=("referral.declined",),
+    milestones=True,
+    **ANSWER,
+)
 def referral_decline(ctx: Context, *, reason: str) -> Referral:
     workflow.require_choice(reason, DeclineReason, "reason")
     lapse_referral(
-        ctx.referral, ctx.case, method="decline", event_code=Event.REFERRAL_DECLINED,
-        actor=ctx.actor, membership=ctx.membership, now=ctx.now, reason=reason,
-    )  # fmt: skip
+        ctx.referral,
+        ctx.case,
+        method="decline",
+        event_code=Event.REFERRAL_DECLINED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        now=ctx.now,
+        reason=reason,
+    )
     outbox.enqueue(
-        "referral.declined", organisation=ctx.referral.from_organisation,
-        referral_id=ctx.referral.pk, reason=reason,
-    )  # fmt: skip
+        "referral.declined",
+        organisation=ctx.referral.from_organisation,
+        referral_id=ctx.referral.pk,
+        reason=reason,
+    )
     return ctx.referral
 
 
 @step(
-    "withdraw", label=_("Withdraw the referral"), fires=("withdraw",),
+    "withdraw",
+    label=_("Withdraw the referral"),
+    fires=("withdraw",),
     guards=(requires_graph("withdraw"), workflow.require_unanswered),
-    input=s.NoInputSerializer, event=Event.REFERRAL_WITHDRAWN,
-    notifications=("referral.withdrawn",), **SENDER,
-)  # fmt: skip
+    input=s.NoInputSerializer,
+    event=Event.REFERRAL_WITHDRAWN,
+    notifications=("referral.withdrawn",),
+    **SENDER,
+)
 def referral_withdraw(ctx: Context) -> Referral:
     referral = ctx.referral
     lapse_referral(
-        referral, ctx.case, method="withdraw", event_code=Event.REFERRAL_WITHDRAWN,
-        actor=ctx.actor, membership=ctx.membership, now=ctx.now,
-    )  # fmt: skip
+        referral,
+        ctx.case,
+        method="withdraw",
+        event_code=Event.REFERRAL_WITHDRAWN,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        now=ctx.now,
+    )
     outbox.enqueue(
-        "referral.withdrawn", organisation=referral.to_organisation,
+        "referral.withdrawn",
+        organisation=referral.to_organisation,
         referral_id=referral.pk,
-    )  # fmt: skip
+    )
     return referral
 
 
 @step(
-    "expire", label=_("Give up on the referral"), fires=("expire",),
+    "expire",
+    label=_("Give up on the referral"),
+    fires=("expire",),
     guards=(requires_graph("expire"), workflow.require_answer_due),
-    input=s.NoInputSerializer, event=Event.REFERRAL_EXPIRED,
-    notifications=("referral.expired",), **SENDER,
-)  # fmt: skip
+    input=s.NoInputSerializer,
+    event=Event.REFERRAL_EXPIRED,
+    notifications=("referral.expired",),
+    **SENDER,
+)
 def referral_expire(ctx: Context) -> Referral:
     """The sender gives up on an unanswered referral once its answer is due."""
     referral = ctx.referral
     lapse_referral(
-        referral, ctx.case, method="expire", event_code=Event.REFERRAL_EXPIRED,
-        actor=ctx.actor, membership=ctx.membership, now=ctx.now,
-    )  # fmt: skip
+        referral,
+        ctx.case,
+        method="expire",
+        event_code=Event.REFERRAL_EXPIRED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        now=ctx.now,
+    )
     outbox.enqueue(
-        "referral.expired", organisation=referral.to_organisation,
+        "referral.expired",
+        organisation=referral.to_organisation,
         referral_id=referral.pk,
-    )  # fmt: skip
+    )
     return referral
 
 
 @step(
-    "complete", label=_("Complete the referral"), fires=("complete",),
-    input=s.NoInputSerializer, event=Event.REFERRAL_COMPLETED, **ANSWER,
-)  # fmt: skip
+    "complete",
+    label=_("Complete the referral"),
+    fires=("complete",),
+    input=s.NoInputSerializer,
+    event=Event.REFERRAL_COMPLETED,
+    **ANSWER,
+)
 def referral_complete(ctx: Context) -> Referral:
     fire(ctx.referral, "complete", at=ctx.now)
     event(
-        Event.REFERRAL_COMPLETED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=ctx.referral,
-    )  # fmt: skip
+        Event.REFERRAL_COMPLETED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=ctx.referral,
+    )
     return ctx.referral
 
 
 @step(
-    "notify-anonymously", label=_("Notify anonymously"), capability=C.REFERRAL_SEND,
+    "notify-anonymously",
+    label=_("Notify anonymously"),
+    capability=C.REFERRAL_SEND,
     guards=(workflow.require_open, workflow.require_refused_consent),
-    input=s.AnonymousNotifySerializer, output=s.AnonymousNotificationSerializer,
+    input=s.AnonymousNotifySerializer,
+    output=s.AnonymousNotificationSerializer,
     event=Event.ANONYMOUS_NOTIFICATION,
     notifications=("referral.anonymous_notification",),
     recipients=ServiceKind.IDENTIFICATION,
-)  # fmt: skip
+)
 def anonymous_notification_send(
     ctx: Context, *, to_organisation_id: UUID | None = None
 ) -> AnonymousNotification:
@@ -226,18 +299,27 @@ def anonymous_notification_send(
         )
     person = case.person
     notification = AnonymousNotification.objects.create(
-        case=case, from_organisation=ctx.membership.organisation,
-        to_organisation=recipient, sex=person.sex, age_group=person.age_group,
+        case=case,
+        from_organisation=ctx.membership.organisation,
+        to_organisation=recipient,
+        sex=person.sex,
+        age_group=person.age_group,
         citizenship=person.citizenship,
         exploitation_forms=sorted(case.forms.values_list("form", flat=True)),
-        sent_at=ctx.now, sent_by=ctx.actor,
-    )  # fmt: skip
+        sent_at=ctx.now,
+        sent_by=ctx.actor,
+    )
     outbox.enqueue(
-        "referral.anonymous_notification", organisation=recipient,
+        "referral.anonymous_notification",
+        organisation=recipient,
         notification_id=notification.pk,
-    )  # fmt: skip
+    )
     event(
-        Event.ANONYMOUS_NOTIFICATION, actor=ctx.actor, membership=ctx.membership,
-        case=case, obj=notification, extra={"to": str(recipient.pk)},
-    )  # fmt: skip
+        Event.ANONYMOUS_NOTIFICATION,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=case,
+        obj=notification,
+        extra={"to": str(recipient.pk)},
+    )
     return notification

@@ -28,11 +28,16 @@ class ScreeningResult:
 
 
 @step(
-    "screen", label=_("Record a screening"), capability=C.CASE_SCREEN,
+    "screen",
+    label=_("Record a screening"),
+    capability=C.CASE_SCREEN,
     fires=("record_screening", "record_later_screening"),
-    input=s.ScreeningCreateSerializer, output=s.ScreeningResultSerializer,
-    event=Event.SCREENING_RECORDED, page="case-screen", milestones=True,
-)  # fmt: skip
+    input=s.ScreeningCreateSerializer,
+    output=s.ScreeningResultSerializer,
+    event=Event.SCREENING_RECORDED,
+    page="case-screen",
+    milestones=True,
+)
 def screening_record(
     ctx: Context,
     *,
@@ -61,39 +66,61 @@ def screening_record(
             detail={"indicator_codes": [str(exc)]},
         ) from None
     screening = Screening(
-        case=case, catalogue_id=catalogue_id,
+        case=case,
+        catalogue_id=catalogue_id,
         indicator_codes=sorted(set(indicator_codes)),
         assessment=json.loads(json.dumps(result.to_dict(), default=str)),
-        outcome=result.outcome, interpreter_language=interpreter_language,
-        screened_at=now, screened_by=actor, organisation=membership.organisation,
-    )  # fmt: skip
+        outcome=result.outcome,
+        interpreter_language=interpreter_language,
+        screened_at=now,
+        screened_by=actor,
+        organisation=membership.organisation,
+    )
     screening.notes = notes
     screening.save(force_insert=True)
     event(
-        Event.SCREENING_RECORDED, actor=actor, membership=membership, case=case,
-        obj=screening, reason_code=result.outcome,
-        extra={"catalogue_id": catalogue_id, "indicators": len(screening.indicator_codes)},
-    )  # fmt: skip
+        Event.SCREENING_RECORDED,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=screening,
+        reason_code=result.outcome,
+        extra={
+            "catalogue_id": catalogue_id,
+            "indicators": len(screening.indicator_codes),
+        },
+    )
     if first:
         transit(
-            case, "record_screening", actor=actor, membership=membership,
-            reason_code=result.outcome, at=now, outcome=result.outcome,
+            case,
+            "record_screening",
+            actor=actor,
+            membership=membership,
+            reason_code=result.outcome,
+            at=now,
+            outcome=result.outcome,
             calls_for_referral=workflow.calls_for_referral(case, result.outcome),
-        )  # fmt: skip
+        )
     else:
         transit(
-            case, "record_later_screening", actor=actor, membership=membership,
-            reason_code=result.outcome, at=now, outcome=result.outcome,
-        )  # fmt: skip
+            case,
+            "record_later_screening",
+            actor=actor,
+            membership=membership,
+            reason_code=result.outcome,
+            at=now,
+            outcome=result.outcome,
+        )
     child_referral, warnings = None, []
     if case.person.is_child:
         # Sent at registration already, as a rule; the screening reports it.
         child_referral = refer_child_to_protection(case, actor=actor, now=now) or (
             Referral.objects.filter(
-                case=case, purpose=ServiceKind.CHILD_PROTECTION,
+                case=case,
+                purpose=ServiceKind.CHILD_PROTECTION,
                 state__in=[ReferralState.SENT, ReferralState.ACCEPTED],
             ).first()
-        )  # fmt: skip
+        )
         if child_referral is None:
             warnings.append("no_child_protection_pathway")
     return ScreeningResult(screening, case, child_referral, tuple(warnings))

@@ -47,22 +47,28 @@ def case_search(
     if due_by is not None:
         criteria.append("deadline")
         open_deadlines = Deadline.objects.filter(
-            due_at__lte=end_of_day(due_by), met_at__isnull=True,
+            due_at__lte=end_of_day(due_by),
+            met_at__isnull=True,
             cancelled_at__isnull=True,
-        )  # fmt: skip
+        )
         cases = cases.filter(pk__in=open_deadlines.values("case_id"))
     if family_name or given_names:
         criteria.append("name")
         matches = persons.possible_duplicates(
-            family_name=family_name, given_names=given_names,
+            family_name=family_name,
+            given_names=given_names,
             date_of_birth=date_of_birth,
-        )  # fmt: skip
+        )
         cases = cases.filter(person_id__in=matches)
     count = cases.count()
     membership = memberships[0]
     audit.record(
-        Event.CASES_SEARCHED, actor=actor, organisation=membership.organisation,
-        role=membership.role, object_type="case", reason_code=",".join(criteria),
+        Event.CASES_SEARCHED,
+        actor=actor,
+        organisation=membership.organisation,
+        role=membership.role,
+        object_type="case",
+        reason_code=",".join(criteria),
         extra={"criteria": criteria, "matches": count},
-    )  # fmt: skip
+    )
     return cases

@@ -60,10 +60,16 @@ EXCHANGE_USERNAME = "transnational-exchange"
 
 
 def handover_send(
-    *, case: Case, partner: PartnerMechanism, kind: str, actor: User,
-    membership: Membership | None, now: datetime, referral: Referral | None = None,
+    *,
+    case: Case,
+    partner: PartnerMechanism,
+    kind: str,
+    actor: User,
+    membership: Membership | None,
+    now: datetime,
+    referral: Referral | None = None,
     details: dict | None = None,
-) -> Handover:  # fmt: skip
+) -> Handover:
     """Make the package for this case, store it (ciphertext) and queue it for
     the partner's inbox, in the caller's transaction (the transfer's, or a
     return's: `kind="return"`, with `details` such as the risk assessment
@@ -73,30 +79,49 @@ def handover_send(
     package_id = uuid.uuid4()
     document = exchange.case_document(case, kind=kind, details=details)
     claims = exchange.package_claims(
-        partner=partner, package_id=package_id, kind=kind, made_at=now,
+        partner=partner,
+        package_id=package_id,
+        kind=kind,
+        made_at=now,
         document=document,
-    )  # fmt: skip
+    )
     sealed = exchange.seal_for(partner, claims, now)
     handover = Handover.objects.create(
-        direction=HandoverDirection.OUTBOUND, kind=kind, partner=partner, case=case,
-        referral=referral, package_id=package_id, made_at=now,
-        expires_at=now + exchange.PACKAGE_LIFETIME, package=sealed,
-        status=HandoverStatus.QUEUED, status_at=now,
-    )  # fmt: skip
+        direction=HandoverDirection.OUTBOUND,
+        kind=kind,
+        partner=partner,
+        case=case,
+        referral=referral,
+        package_id=package_id,
+        made_at=now,
+        expires_at=now + exchange.PACKAGE_LIFETIME,
+        package=sealed,
+        status=HandoverStatus.QUEUED,
+        status_at=now,
+    )
     profile = active_profile()
     Deadline.objects.create(
-        case=case, referral=referral, kind=DeadlineKind.HANDOVER_ACKNOWLEDGEMENT,
+        case=case,
+        referral=referral,
+        kind=DeadlineKind.HANDOVER_ACKNOWLEDGEMENT,
         organisation=case.organisation,
         due_at=add_working_days(now, profile.referral_answer_working_days, profile),
-    )  # fmt: skip
+    )
     outbox.enqueue(
-        outbox.Notification.TRANSNATIONAL_HANDOVER, organisation=case.organisation,
-        handover_id=handover.pk, package=sealed,
-    )  # fmt: skip
+        outbox.Notification.TRANSNATIONAL_HANDOVER,
+        organisation=case.organisation,
+        handover_id=handover.pk,
+        package=sealed,
+    )
     event(
-        Event.HANDOVER_SENT, actor=actor, membership=membership, case=case,
-        obj=handover, reason_code=kind, extra={"partner": partner.mechanism_id},
-    )  # fmt: skip
+        Event.HANDOVER_SENT,
+        actor=actor,
+        membership=membership,
+        case=case,
+        obj=handover,
+        reason_code=kind,
+        extra={"partner": partner.mechanism_id},
+    )
     return handover
 
 
@@ -147,8 +172,12 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
         raise Replayed(
             _("This package was received before; it opened one case."),
             code="package_replayed",
-            detail={"acknowledgement": _acknowledge(earlier, HandoverStatus.RECEIVED, now=now)},
-        )  # fmt: skip
+            detail={
+                "acknowledgement": _acknowledge(
+                    earlier, HandoverStatus.RECEIVED, now=now
+                )
+            },
+        )
     profile = active_profile()
     contact_point = profile.transnational_contact_point
     if contact_point is None:
@@ -160,11 +189,15 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
     try:
         person = persons.person_create(**_person_fields(document))
         case = Case(
-            person=person, organisation=contact_point, region=contact_point.region,
+            person=person,
+            organisation=contact_point,
+            region=contact_point.region,
             reception_stage=ReceptionStage.TRANSIT,
-            language=_text(document.get("nrm_language"), 16), registered_at=now,
-            registered_by=registrar, state_changed_at=now,
-        )  # fmt: skip
+            language=_text(document.get("nrm_language"), 16),
+            registered_at=now,
+            registered_by=registrar,
+            state_changed_at=now,
+        )
         case.full_clean(exclude=["person", "state"])
     except ValidationError:
         # Codes outside our lists: the package does not fit this mechanism.
@@ -174,12 +207,17 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
     try:
         with transaction.atomic():
             handover = Handover.objects.create(
-                direction=HandoverDirection.INBOUND, kind=claims["kind"],
-                partner=partner, case=case, package_id=package_id,
-                made_at=message.made_at, expires_at=message.expires_at,
+                direction=HandoverDirection.INBOUND,
+                kind=claims["kind"],
+                partner=partner,
+                case=case,
+                package_id=package_id,
+                made_at=message.made_at,
+                expires_at=message.expires_at,
                 partner_reference=_text(document.get("nrm_sender_case_number"), 64),
-                status=HandoverStatus.RECEIVED, status_at=now,
-            )  # fmt: skip
+                status=HandoverStatus.RECEIVED,
+                status_at=now,
+            )
     except IntegrityError:
         # The same package, received at the same moment by another worker.
         raise Conflict(
@@ -187,20 +225,31 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
             code="package_replayed",
         ) from None
     Deadline.objects.create(
-        case=case, kind=DeadlineKind.HANDOVER_ONWARD, organisation=contact_point,
+        case=case,
+        kind=DeadlineKind.HANDOVER_ONWARD,
+        organisation=contact_point,
         due_at=add_working_days(now, profile.referral_answer_working_days, profile),
-    )  # fmt: skip
+    )
     if person.is_child:
         refer_child_to_protection(case, actor=registrar, now=now)
     audit.record(
-        Event.PERSON_REGISTERED, actor=registrar, organisation=contact_point,
-        object_type="person", object_id=person.pk, case_id=case.pk,
-    )  # fmt: skip
+        Event.PERSON_REGISTERED,
+        actor=registrar,
+        organisation=contact_point,
+        object_type="person",
+        object_id=person.pk,
+        case_id=case.pk,
+    )
     audit.record(
-        Event.HANDOVER_RECEIVED, actor=registrar, organisation=contact_point,
-        object_type="handover", object_id=handover.pk, case_id=case.pk,
-        reason_code=handover.kind, extra={"partner": partner.mechanism_id},
-    )  # fmt: skip
+        Event.HANDOVER_RECEIVED,
+        actor=registrar,
+        organisation=contact_point,
+        object_type="handover",
+        object_id=handover.pk,
+        case_id=case.pk,
+        reason_code=handover.kind,
+        extra={"partner": partner.mechanism_id},
+    )
     milestones.sync(case.pk)
     return InboxAnswer(
         acknowledgement=_acknowledge(handover, HandoverStatus.RECEIVED, now=now),
@@ -227,13 +276,15 @@ def _person_fields(document: dict) -> dict:
     except (TypeError, ValueError):
         raise exchange.malformed() from None
     return {
-        "given_names": names[0], "family_name": names[1], "date_of_birth": born,
+        "given_names": names[0],
+        "family_name": names[1],
+        "date_of_birth": born,
         "sex": _SEX.get(document.get("prs_Gender"), "unknown"),
         "age_group": _text(document.get("nrm_age_group"), 16) or "unknown",
         "citizenship": _text(document.get("prs_Nationality"), 2) or "XX",
         "is_child": document.get("nrm_is_child") is True,
         "contact_details": _text(document.get("nrm_contact_details"), 2000),
-    }  # fmt: skip
+    }
 
 
 def _exchange_user() -> User:
@@ -249,10 +300,14 @@ def _acknowledge(
     handover: Handover, status: str, *, now: datetime, reason_code: str = ""
 ) -> str:
     claims = exchange.acknowledgement_claims(
-        partner=handover.partner, ack_id=uuid.uuid4(), handover=handover.package_id,
-        status=status, reason_code=reason_code, reference=str(handover.case_id),
+        partner=handover.partner,
+        ack_id=uuid.uuid4(),
+        handover=handover.package_id,
+        status=status,
+        reason_code=reason_code,
+        reference=str(handover.case_id),
         made_at=now,
-    )  # fmt: skip
+    )
     return exchange.seal_for(handover.partner, claims, now)
 
 
@@ -261,9 +316,11 @@ def inbox_refusal_record(error: ApplicationError) -> None:
     package's content, even its claimed sender, is not trusted or kept)."""
     with transaction.atomic():
         audit.record(
-            Event.HANDOVER_REFUSED, actor=None, object_type="handover",
+            Event.HANDOVER_REFUSED,
+            actor=None,
+            object_type="handover",
             reason_code=error.code[:32],
-        )  # fmt: skip
+        )
 
 
 # Acknowledgements
@@ -292,7 +349,7 @@ def acknowledgement_record(*, message: exchange.Message, now: datetime) -> str:
             direction=HandoverDirection.OUTBOUND,
             partner=message.partner,
             package_id=package_id,
-        )  # fmt: skip
+        )
         .first()
     )
     if handover is None:
@@ -313,29 +370,38 @@ def acknowledgement_record(*, message: exchange.Message, now: datetime) -> str:
     )
     if status in _FINAL:
         close_deadlines(
-            case=handover.case, kinds=[DeadlineKind.HANDOVER_ACKNOWLEDGEMENT],
-            now=now, met=True,
-        )  # fmt: skip
+            case=handover.case,
+            kinds=[DeadlineKind.HANDOVER_ACKNOWLEDGEMENT],
+            now=now,
+            met=True,
+        )
     audit.record(
-        Event.HANDOVER_ACKNOWLEDGED, actor=None, object_type="handover",
-        object_id=handover.pk, case_id=handover.case_id, to_state=status,
+        Event.HANDOVER_ACKNOWLEDGED,
+        actor=None,
+        object_type="handover",
+        object_id=handover.pk,
+        case_id=handover.case_id,
+        to_state=status,
         reason_code=handover.reason_code,
         extra={"partner": message.partner.mechanism_id},
-    )  # fmt: skip
+    )
     return status
 
 
 @step(
-    "answer-handover", label=_("Accept or decline a received hand-over"),
-    capability=C.REFERRAL_ANSWER, input=s.HandoverAnswerSerializer,
-    output=s.HandoverSerializer, guards=(workflow.require_inbound_handover,),
+    "answer-handover",
+    label=_("Accept or decline a received hand-over"),
+    capability=C.REFERRAL_ANSWER,
+    input=s.HandoverAnswerSerializer,
+    output=s.HandoverSerializer,
+    guards=(workflow.require_inbound_handover,),
     event=Event.HANDOVER_ANSWERED,
     notifications=(outbox.Notification.TRANSNATIONAL_ACKNOWLEDGEMENT,),
     help_text=_(
         "The sending mechanism is told, by a signed acknowledgement, that the "
         "person's case was taken on or why not."
     ),
-)  # fmt: skip
+)
 def handover_answer(ctx: Context, *, accept: bool, reason_code: str = "") -> Handover:
     """The contact point takes on a received hand-over, or declines it with a
     reason; the sender gets a signed acknowledgement through the outbox."""
@@ -346,7 +412,7 @@ def handover_answer(ctx: Context, *, accept: bool, reason_code: str = "") -> Han
             case=ctx.case,
             direction=HandoverDirection.INBOUND,
             status=HandoverStatus.RECEIVED,
-        )  # fmt: skip
+        )
         .first()
     )
     if handover is None:
@@ -363,21 +429,29 @@ def handover_answer(ctx: Context, *, accept: bool, reason_code: str = "") -> Han
         workflow.require_choice(reason_code, HandoverDeclineReason, "reason_code")
         status = HandoverStatus.DECLINED
         close_deadlines(
-            case=ctx.case, kinds=[DeadlineKind.HANDOVER_ONWARD], now=ctx.now,
+            case=ctx.case,
+            kinds=[DeadlineKind.HANDOVER_ONWARD],
+            now=ctx.now,
             met=False,
-        )  # fmt: skip
+        )
     handover.status, handover.status_at = status, ctx.now
     handover.reason_code = reason_code
     handover.save(update_fields=["status", "status_at", "reason_code"])
     sealed = _acknowledge(handover, status, now=ctx.now, reason_code=reason_code)
     outbox.enqueue(
         outbox.Notification.TRANSNATIONAL_ACKNOWLEDGEMENT,
-        organisation=ctx.case.organisation, handover_id=handover.pk, package=sealed,
-    )  # fmt: skip
+        organisation=ctx.case.organisation,
+        handover_id=handover.pk,
+        package=sealed,
+    )
     event(
-        Event.HANDOVER_ANSWERED, actor=ctx.actor, membership=ctx.membership,
-        case=ctx.case, obj=handover, reason_code=reason_code or status,
-    )  # fmt: skip
+        Event.HANDOVER_ANSWERED,
+        actor=ctx.actor,
+        membership=ctx.membership,
+        case=ctx.case,
+        obj=handover,
+        reason_code=reason_code or status,
+    )
     return handover
 
 
@@ -403,9 +477,12 @@ def handover_package_download(*, actor: User, case_id) -> Handover:
                 code="no_handover_package",
             )
         event(
-            Event.HANDOVER_DOWNLOADED, actor=actor, membership=access.membership,
-            case=case, obj=handover,
-        )  # fmt: skip
+            Event.HANDOVER_DOWNLOADED,
+            actor=actor,
+            membership=access.membership,
+            case=case,
+            obj=handover,
+        )
     return handover
 
 
@@ -427,9 +504,11 @@ def deliver(message: OutboxMessage) -> None:
     )
     body = json.dumps({"package": message.payload["package"]}).encode()
     request = urllib.request.Request(  # noqa: S310 - a URL from the admin's directory
-        handover.partner.inbox_url, data=body, method="POST",
+        handover.partner.inbox_url,
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             answer = json.loads(response.read() or b"{}")

@@ -224,9 +224,13 @@ class _StatisticsApi(APIView):
         data = tables.report(scope, period, names=names)
         file_format = "csv" if self.wants_csv(request) else "json"
         services.statistics_exported(
-            actor=request.user, membership=membership, table=table,
-            period=period.key, format=file_format, scope=scope.code,
-        )  # fmt: skip
+            actor=request.user,
+            membership=membership,
+            table=table,
+            period=period.key,
+            format=file_format,
+            scope=scope.code,
+        )
         if file_format == "csv":
             filename = f"statistics-{table}-{scope.code}-{period.key}.csv"
             return _streamed(
@@ -302,10 +306,15 @@ class StatisticsCaseLevelApi(_StatisticsApi):
             "levels": {f["name"]: f["level_name"] for f in document["fields"]},
         }
         services.statistics_exported(
-            actor=request.user, membership=membership, table="case-level",
-            period=period.key, format=file_format, scope="national",
-            case_level=True, extra=summary,
-        )  # fmt: skip
+            actor=request.user,
+            membership=membership,
+            table="case-level",
+            period=period.key,
+            format=file_format,
+            scope="national",
+            case_level=True,
+            extra=summary,
+        )
         if file_format == "csv":
             response = _streamed(
                 export.csv_lines(document),

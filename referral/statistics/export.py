@@ -202,7 +202,9 @@ def _rows(year: int) -> QuerySet:
     return (
         Milestone.objects.filter(measure="registered", year=year)
         .annotate(
-            state=Subquery(Case.objects.filter(pk=OuterRef("subject")).values("state")[:1]),
+            state=Subquery(
+                Case.objects.filter(pk=OuterRef("subject")).values("state")[:1]
+            ),
             latest_positive=Subquery(latest.values("positive")[:1]),
             latest_kind=Subquery(latest.values("kind")[:1]),
             latest_of_kind=Coalesce(
@@ -213,11 +215,19 @@ def _rows(year: int) -> QuerySet:
         )
         .order_by()
         .values_list(
-            "month", "organisation_id", "sex", "age_group", "citizenship", "form",
-            "latest_positive", "latest_kind", "latest_of_kind", "state",
+            "month",
+            "organisation_id",
+            "sex",
+            "age_group",
+            "citizenship",
+            "form",
+            "latest_positive",
+            "latest_kind",
+            "latest_of_kind",
+            "state",
             "reception_stage",
         )
-    )  # fmt: skip
+    )
 
 
 def _status(positive, kind, of_kind) -> str:
@@ -231,8 +241,19 @@ def _status(positive, kind, of_kind) -> str:
 
 
 def _raw(year: int, row: tuple, organisations: dict) -> tuple[str, ...]:
-    (month, organisation, sex, age, citizenship, form, positive, kind, of_kind,
-     state, stage) = row  # fmt: skip
+    (
+        month,
+        organisation,
+        sex,
+        age,
+        citizenship,
+        form,
+        positive,
+        kind,
+        of_kind,
+        state,
+        stage,
+    ) = row
     if state == CaseState.CLOSED:
         case_status = "Closed"
     elif state == CaseState.TRANSFERRED:
@@ -241,9 +262,17 @@ def _raw(year: int, row: tuple, organisations: dict) -> tuple[str, ...]:
         case_status = "Active"
     org_kind, region = organisations.get((month, str(organisation)), ("", ""))
     return (
-        f"{year}-{month:02d}", sex, age, citizenship, form or NO_FORM,
-        _status(positive, kind, of_kind), case_status, org_kind, region, stage,
-    )  # fmt: skip
+        f"{year}-{month:02d}",
+        sex,
+        age,
+        citizenship,
+        form or NO_FORM,
+        _status(positive, kind, of_kind),
+        case_status,
+        org_kind,
+        region,
+        stage,
+    )
 
 
 STATUS = 5  # the position of TraffickingStatus in `attributes()`

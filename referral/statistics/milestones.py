@@ -191,10 +191,16 @@ def _adder(rows: list[Milestone], common: dict):
         local = timezone.localtime(at)
         rows.append(
             Milestone(
-                subject=subject, measure=measure, occurred_at=at, year=local.year,
-                month=local.month, detail=detail, days=days, **common,
+                subject=subject,
+                measure=measure,
+                occurred_at=at,
+                year=local.year,
+                month=local.month,
+                detail=detail,
+                days=days,
+                **common,
             )
-        )  # fmt: skip
+        )
 
     return add
 
@@ -230,11 +236,19 @@ def _rows_python(case_ids: list[UUID] | None) -> list[Milestone]:
         K = MilestoneKind
         add(case.pk, K.REGISTERED, case.registered_at)
         add(case.pk, K.SCREENED, case.first_screened_at)
-        add(case.pk, K.REFERRED, case.referred_at,
-            days=_days(case.referred_at, case.registered_at))  # fmt: skip
+        add(
+            case.pk,
+            K.REFERRED,
+            case.referred_at,
+            days=_days(case.referred_at, case.registered_at),
+        )
         if case.recovery_ends_on is not None:
-            add(case.pk, K.PRESUMED_VICTIM, case.rg_decided_at,
-                days=_days(case.rg_decided_at, case.referred_at))  # fmt: skip
+            add(
+                case.pk,
+                K.PRESUMED_VICTIM,
+                case.rg_decided_at,
+                days=_days(case.rg_decided_at, case.referred_at),
+            )
         recognising = any(
             d.positive
             and (
@@ -248,8 +262,12 @@ def _rows_python(case_ids: list[UUID] | None) -> list[Milestone]:
             for d in decisions
         )
         if recognising:
-            add(case.pk, K.RECOGNISED, case.cg_decided_at,
-                days=_days(case.cg_decided_at, case.referred_at))  # fmt: skip
+            add(
+                case.pk,
+                K.RECOGNISED,
+                case.cg_decided_at,
+                days=_days(case.cg_decided_at, case.referred_at),
+            )
         negative = [
             d.decided_at
             for d in decisions
@@ -262,14 +280,22 @@ def _rows_python(case_ids: list[UUID] | None) -> list[Milestone]:
         add(case.pk, K.TRANSFERRED, case.transferred_at)
         for referral in case.referrals.all():
             if referral.state == ReferralState.DECLINED:
-                add(referral.pk, K.REFERRAL_DECLINED, referral.answered_at,
-                    detail=referral.decline_reason or "other")  # fmt: skip
+                add(
+                    referral.pk,
+                    K.REFERRAL_DECLINED,
+                    referral.answered_at,
+                    detail=referral.decline_reason or "other",
+                )
         rg_due: dict[object, object] = {}
         for deadline in sorted(deadlines, key=lambda d: d.due_at):
             if deadline.kind == DeadlineKind.REFERRAL_ANSWER and deadline.met_at:
                 on_time = deadline.met_at <= deadline.due_at
-                add(deadline.pk, K.REFERRAL_ANSWERED, deadline.met_at,
-                    detail=ON_TIME if on_time else LATE)  # fmt: skip
+                add(
+                    deadline.pk,
+                    K.REFERRAL_ANSWERED,
+                    deadline.met_at,
+                    detail=ON_TIME if on_time else LATE,
+                )
             if deadline.kind == DeadlineKind.RG_DECISION:
                 rg_due.setdefault(deadline.referral_id, deadline.due_at)
         for decision in decisions:
@@ -277,6 +303,10 @@ def _rows_python(case_ids: list[UUID] | None) -> list[Milestone]:
                 continue
             due = rg_due.get(decision.referral_id)
             if due is not None:
-                add(decision.pk, K.RG_DECIDED, decision.decided_at,
-                    detail=ON_TIME if decision.decided_at <= due else LATE)  # fmt: skip
+                add(
+                    decision.pk,
+                    K.RG_DECIDED,
+                    decision.decided_at,
+                    detail=ON_TIME if decision.decided_at <= due else LATE,
+                )
     return rows

@@ -323,9 +323,12 @@ class YearCells:
                     if row == TOTAL:
                         continue  # the overview's cell
                     self.cell(
-                        family, NATIONAL, _key(table, row, measure, period),
-                        values[row], level + 3 - levels[row],
-                    )  # fmt: skip
+                        family,
+                        NATIONAL,
+                        _key(table, row, measure, period),
+                        values[row],
+                        level + 3 - levels[row],
+                    )
                 for parent, parts in children.items():
                     total = (
                         _key(NATIONAL, overview, period)
@@ -382,9 +385,12 @@ class YearCells:
                         for m in self._months_of(period)
                     )
                     self.cell(
-                        family, scope, _key(name, row, "count", period), value,
+                        family,
+                        scope,
+                        _key(name, row, "count", period),
+                        value,
                         level + (1 if row in parents else 0),
-                    )  # fmt: skip
+                    )
                 for parent, parts in parents.items():
                     family.equal(
                         _key(scope, name, parent, "count", period),
@@ -412,9 +418,13 @@ class YearCells:
             return per.get(row, 0)
 
         self._quarterly(
-            "referrals-declined", [TOTAL, *reasons], {TOTAL: reasons}, months,
-            scopes, value_of,
-        )  # fmt: skip
+            "referrals-declined",
+            [TOTAL, *reasons],
+            {TOTAL: reasons},
+            months,
+            scopes,
+            value_of,
+        )
 
     def _compliance(self, months, scopes):
         rows, parents = [], {}
@@ -480,9 +490,12 @@ def durations(year: int, months: list[int]) -> dict[tuple[str, str, str], tuple]
     result: dict[tuple[str, str, str], tuple] = {}
     if connection.vendor == "postgresql":
         params = {
-            "year": year, "months": tuple(months), "measures": measures,
-            "children": _CHILD_BANDS, "adults": _ADULT_BANDS,
-        }  # fmt: skip
+            "year": year,
+            "months": tuple(months),
+            "measures": measures,
+            "children": _CHILD_BANDS,
+            "adults": _ADULT_BANDS,
+        }
         with connection.cursor() as cursor:
             cursor.execute(_DURATIONS_SQL, params)
             for measure, org, age, grouping, median, p90 in cursor.fetchall():
@@ -504,8 +517,11 @@ def durations(year: int, months: list[int]) -> dict[tuple[str, str, str], tuple]
             if age in _CHILD_BANDS
             else ("adult" if age in _ADULT_BANDS else "unknown")
         )
-        for key in ((measure, NATIONAL, "all"), (measure, str(org), "all"),
-                    (measure, NATIONAL, group)):  # fmt: skip
+        for key in (
+            (measure, NATIONAL, "all"),
+            (measure, str(org), "all"),
+            (measure, NATIONAL, group),
+        ):
             values[key].append(days)
     for key, days in values.items():
         days.sort()
@@ -565,10 +581,13 @@ def _display(year: int, threshold: int) -> dict:
         )
     )
     kept = sorted(
-        (c for c, n in previous.items() if c not in ("", "XX")
-         and n >= d.CITIZENSHIP_FACTOR * threshold),
+        (
+            c
+            for c, n in previous.items()
+            if c not in ("", "XX") and n >= d.CITIZENSHIP_FACTOR * threshold
+        ),
         key=lambda c: (-previous[c], c),
-    )  # fmt: skip
+    )
     organisations = Organisation.objects.order_by()
     return {
         "citizenship": kept,
@@ -582,9 +601,14 @@ def _canonical(document: dict) -> str:
 
 
 def _document(
-    scope: str, cells: YearCells, status: dict[str, bool], family_of: dict,
-    spans: dict, threshold: int, now,
-) -> dict:  # fmt: skip
+    scope: str,
+    cells: YearCells,
+    status: dict[str, bool],
+    family_of: dict,
+    spans: dict,
+    threshold: int,
+    now,
+) -> dict:
     values = {}
     for full, owner in cells.scope_of.items():
         if owner != scope:
@@ -637,9 +661,11 @@ def publish_month(year: int, month: int, *, threshold: int | None = None) -> int
             for org, attributes in counts["orgs"].items()
         }
         export = case_export.build(
-            year, k=profile.k_anonymity, l=profile.l_diversity,
+            year,
+            k=profile.k_anonymity,
+            l=profile.l_diversity,
             organisations=organisations,
-        )  # fmt: skip
+        )
     _bound(cells, export)
     status: dict[str, bool] = {}
     family_of: dict[str, Family] = {}
@@ -674,9 +700,14 @@ def publish_month(year: int, month: int, *, threshold: int | None = None) -> int
 def _store(scope, year, month, document, threshold, now) -> None:
     text = _canonical(document)
     StatisticsRelease.objects.create(
-        scope=scope, year=year, month=month, published_at=now, threshold=threshold,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(), document=document,
-    )  # fmt: skip
+        scope=scope,
+        year=year,
+        month=month,
+        published_at=now,
+        threshold=threshold,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        document=document,
+    )
 
 
 def _spans(year, month, cells, status, family_of, threshold) -> dict:

@@ -280,8 +280,17 @@ def csv_rows(data: dict) -> Iterator[tuple]:
     state the rule applied and the definitions."""
     yield CSV_HEADER
     scope, period = data["scope"]["level"], data["period"]
-    yield ("about", scope, period, "rule", data["rule"], "threshold", "rule",
-           data["threshold"], "published")  # fmt: skip
+    yield (
+        "about",
+        scope,
+        period,
+        "rule",
+        data["rule"],
+        "threshold",
+        "rule",
+        data["threshold"],
+        "published",
+    )
     for key, text in data["definitions"].items():
         yield ("about", scope, period, key, text, "", "definition", "", "published")
     for table in data["tables"]:

@@ -130,9 +130,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             request, "statistics/forbidden.html", {"error": exc.message}, status=404
         )
     services.statistics_exported(
-        actor=request.user, membership=membership, table="dashboard",
-        period=period.key, format="html", scope=scope.code,
-    )  # fmt: skip
+        actor=request.user,
+        membership=membership,
+        table="dashboard",
+        period=period.key,
+        format="html",
+        scope=scope.code,
+    )
     by_name = {t["name"]: t for t in data["tables"]}
     query = {"period": period.key, "format": "csv", "scope": scope.code}
     overview = by_name["overview"]

@@ -13,9 +13,21 @@ from referral.vault.keyfile import keyring
 
 # Letters with no Unicode decomposition that people write without their mark.
 _LATIN_FOLD = str.maketrans(
-    {"ø": "o", "đ": "d", "ł": "l", "ı": "i", "ħ": "h", "ŧ": "t", "ð": "d",
-     "þ": "th", "æ": "ae", "œ": "oe", "ĸ": "k", "ŀ": "l"}
-)  # fmt: skip
+    {
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ð": "d",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+        "ĸ": "k",
+        "ŀ": "l",
+    }
+)
 _ARABIC_FOLD = str.maketrans(
     {
         "\u0671": "\u0627",  # alef wasla -> alef (أ إ آ lose their marks below)

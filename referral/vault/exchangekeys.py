@@ -59,13 +59,17 @@ class ExchangeKeys:
         ordered = [
             (SIGNING, self.signing_kid, self.signing[self.signing_kid]),
             (ENCRYPTION, self.encryption_kid, self.encryption[self.encryption_kid]),
-            *((SIGNING, k, v) for k, v in self.signing.items() if k != self.signing_kid),
+            *(
+                (SIGNING, k, v)
+                for k, v in self.signing.items()
+                if k != self.signing_kid
+            ),
             *(
                 (ENCRYPTION, k, v)
                 for k, v in self.encryption.items()
                 if k != self.encryption_kid
             ),
-        ]  # fmt: skip
+        ]
         return [
             {**public_jwk(key), "kid": kid, "use": _USES[group]}
             for group, kid, key in ordered

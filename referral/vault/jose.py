@@ -76,9 +76,11 @@ def seal(claims: dict, *, signing_key: dict, encryption_key: dict) -> str:
     )
     recipient = jwk.ECKey.import_key(public_jwk(encryption_key))
     header = {
-        "alg": KEY_AGREEMENT_ALG, "enc": CONTENT_ENC, "kid": encryption_key["kid"],
+        "alg": KEY_AGREEMENT_ALG,
+        "enc": CONTENT_ENC,
+        "kid": encryption_key["kid"],
         "cty": "JWT",
-    }  # fmt: skip
+    }
     return jwe.encrypt_compact(header, signed.encode(), recipient)
 
 
@@ -123,9 +125,10 @@ def open_sealed(
         raise JoseError("unknown_signing_key")
     try:
         verified = jws.deserialize_compact(
-            inner, jwk.ECKey.import_key(public_jwk(verifier)),
+            inner,
+            jwk.ECKey.import_key(public_jwk(verifier)),
             algorithms=[SIGNING_ALG],
-        )  # fmt: skip
+        )
         claims = json.loads(verified.payload)
     except (_LibraryError, ValueError, TypeError, KeyError):
         raise JoseError("signature") from None

@@ -334,9 +334,11 @@ def export_key_set(
     }
     encoded = json.dumps(document, sort_keys=True).encode("utf-8")
     seal_stream(
-        io.BytesIO(encoded), target, passphrase=passphrase,
+        io.BytesIO(encoded),
+        target,
+        passphrase=passphrase,
         purpose=PURPOSE_KEY_EXPORT,
-    )  # fmt: skip
+    )
     return {
         "active": data["active"],
         "kek_ids": sorted(data["keys"]),

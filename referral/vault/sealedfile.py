@@ -46,9 +46,13 @@ MIN_PASSPHRASE = 16
 
 
 def derive_passphrase_key(
-    passphrase: str, salt: bytes, *, log2_n: int = SCRYPT_LOG2_N, r: int = SCRYPT_R,
+    passphrase: str,
+    salt: bytes,
+    *,
+    log2_n: int = SCRYPT_LOG2_N,
+    r: int = SCRYPT_R,
     p: int = SCRYPT_P,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """A 256-bit key from a passphrase (scrypt)."""
     if not isinstance(passphrase, str) or len(passphrase) < MIN_PASSPHRASE:
         raise VaultError(
@@ -61,9 +65,13 @@ def derive_passphrase_key(
 
 
 def seal_stream(
-    source: BinaryIO, target: BinaryIO, *, passphrase: str, purpose: int,
+    source: BinaryIO,
+    target: BinaryIO,
+    *,
+    passphrase: str,
+    purpose: int,
     log2_n: int = SCRYPT_LOG2_N,
-) -> int:  # fmt: skip
+) -> int:
     """Seal everything `source` yields into `target`; the plaintext's size."""
     if purpose not in _PURPOSES:
         raise VaultError("Unknown sealed-file purpose.")

@@ -30,9 +30,10 @@ def duplicate_review(request, review_id):
     if request.method == "POST":
         try:
             duplicates.duplicate_review_resolve(
-                actor=request.user, review_id=review_id,
+                actor=request.user,
+                review_id=review_id,
                 outcome=request.POST.get("outcome", ""),
-            )  # fmt: skip
+            )
         except (Forbidden, NotVisible):
             raise  # the page's 403 or 404
         except APPLICATION_ERRORS as error:

@@ -68,53 +68,83 @@ def panels(request) -> list[dict]:
     found: list[dict] = []
     if policy.may_globally(user, C.PERSON_REGISTER):
         cases = selectors.open_cases_by_deadline(user)[:ROWS]
-        found.append({
-            "id": "home-open-cases", "title": _("Your open cases, by next deadline"),
-            "rows": [_case_row(c) for c in cases], "more": reverse("cases"),
-            "empty": _("No open case."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-open-cases",
+                "title": _("Your open cases, by next deadline"),
+                "rows": [_case_row(c) for c in cases],
+                "more": reverse("cases"),
+                "empty": _("No open case."),
+            }
+        )
         answers = selectors.referral_answers(user)[:ROWS]
-        found.append({
-            "id": "home-answers", "title": _("Answers to your referrals"),
-            "rows": [_referral_row(user, r) for r in answers], "more": "",
-            "empty": _("No referral answered yet."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-answers",
+                "title": _("Answers to your referrals"),
+                "rows": [_referral_row(user, r) for r in answers],
+                "more": "",
+                "empty": _("No referral answered yet."),
+            }
+        )
     if policy.may_globally(user, C.REFERRAL_INBOX):
         inbox = selectors.referral_inbox(user, state=ReferralState.SENT)[:ROWS]
-        found.append({
-            "id": "home-inbox", "title": _("Referrals waiting for your answer"),
-            "rows": [_referral_row(user, r, received=True) for r in inbox],
-            "more": reverse("referral-inbox"), "empty": _("Nothing waiting."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-inbox",
+                "title": _("Referrals waiting for your answer"),
+                "rows": [_referral_row(user, r, received=True) for r in inbox],
+                "more": reverse("referral-inbox"),
+                "empty": _("Nothing waiting."),
+            }
+        )
     if policy.may_globally(user, C.CASE_ASSIST) and not policy.may_globally(
         user, C.PERSON_REGISTER
     ):
         assisted = selectors.case_list(user).filter(state__in=OPEN_STATES)[:ROWS]
-        found.append({
-            "id": "home-assisted", "title": _("Cases you assist"),
-            "rows": [_case_row(c) for c in assisted], "more": reverse("cases"),
-            "empty": _("No open case."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-assisted",
+                "title": _("Cases you assist"),
+                "rows": [_case_row(c) for c in assisted],
+                "more": reverse("cases"),
+                "empty": _("No open case."),
+            }
+        )
     if policy.may_globally(user, C.DECISION_TAKE):
         queue = selectors.decision_queue(user)[:ROWS]
-        found.append({
-            "id": "home-decisions", "title": _("Decisions due, earliest first"),
-            "rows": [_deadline_row(d, now) for d in queue],
-            "more": reverse("decision-queue"), "empty": _("No decision due."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-decisions",
+                "title": _("Decisions due, earliest first"),
+                "rows": [_deadline_row(d, now) for d in queue],
+                "more": reverse("decision-queue"),
+                "empty": _("No decision due."),
+            }
+        )
     if policy.may_globally(user, C.DEADLINES_VIEW):
         overdue = selectors.deadlines_for(user, overdue_only=True)[:ROWS]
-        found.append({
-            "id": "home-overdue", "title": _("Overdue work"),
-            "rows": [_deadline_row(d, now) for d in overdue],
-            "more": reverse("deadlines-overdue"), "empty": _("Nothing overdue."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-overdue",
+                "title": _("Overdue work"),
+                "rows": [_deadline_row(d, now) for d in overdue],
+                "more": reverse("deadlines-overdue"),
+                "empty": _("Nothing overdue."),
+            }
+        )
     if policy.may_globally(user, C.STATISTICS_NATIONAL) or policy.may_globally(
         user, C.STATISTICS_ORGANISATION
     ):
-        found.append({
-            "id": "home-statistics", "title": _("Statistics"), "rows": [],
-            "more": reverse("statistics"),
-            "empty": _("The published figures, with charts, for the latest period."),
-        })  # fmt: skip
+        found.append(
+            {
+                "id": "home-statistics",
+                "title": _("Statistics"),
+                "rows": [],
+                "more": reverse("statistics"),
+                "empty": _(
+                    "The published figures, with charts, for the latest period."
+                ),
+            }
+        )
     return found

@@ -25,23 +25,30 @@ from referral.views.presenters import EVENT_LABELS
 C = Capability
 # What the trail on these pages shows: everything done with the personal data.
 PERSONAL_DATA_EVENTS = (
-    Event.PERSON_REGISTERED, Event.PERSON_READ, Event.PERSON_UPDATED, Event.PERSON_ERASED,
+    Event.PERSON_REGISTERED,
+    Event.PERSON_READ,
+    Event.PERSON_UPDATED,
+    Event.PERSON_ERASED,
     Event.SUBJECT_ACCESS_EXPORTED,
-)  # fmt: skip
+)
 
 
 class SubjectAccessForm(forms.Form):
     identity_checked = forms.BooleanField(
-        label=_("I have checked the identity of the person asking (or of their "
-                "legal representative) and the request is theirs."),
-    )  # fmt: skip
+        label=_(
+            "I have checked the identity of the person asking (or of their "
+            "legal representative) and the request is theirs."
+        ),
+    )
 
 
 class ErasureStepOneForm(forms.Form):
     understood = forms.BooleanField(
-        label=_("I understand that erasure destroys this person's personal data "
-                "for good, in every case and in backups, and cannot be undone."),
-    )  # fmt: skip
+        label=_(
+            "I understand that erasure destroys this person's personal data "
+            "for good, in every case and in backups, and cannot be undone."
+        ),
+    )
 
 
 class ErasureStepTwoForm(ErasureStepOneForm):
@@ -95,9 +102,11 @@ def _trail(case) -> list[dict]:
 
 def _render(request, template, case, status=200, **context):
     context = {
-        "case": case, "trail": _trail(case), "erased": case.person.is_erased,
+        "case": case,
+        "trail": _trail(case),
+        "erased": case.person.is_erased,
         **context,
-    }  # fmt: skip
+    }
     return render(request, template, context, status=status)
 
 
@@ -136,9 +145,13 @@ def subject_access(request, case_id):
         else:
             status = 400
     return _render(
-        request, "referral/subject_access.html", case, status=status, form=form,
+        request,
+        "referral/subject_access.html",
+        case,
+        status=status,
+        form=form,
         error=error,
-    )  # fmt: skip
+    )
 
 
 @page
@@ -161,9 +174,14 @@ def person_erase(request, case_id):
         else:
             status = 400
         return _render(
-            request, "referral/person_erase.html", case, status=status, form=form,
-            step=2, error=error,
-        )  # fmt: skip
+            request,
+            "referral/person_erase.html",
+            case,
+            status=status,
+            form=form,
+            step=2,
+            error=error,
+        )
     form = ErasureStepOneForm(request.POST if step == "1" else None)
     if step == "1":
         if form.is_valid():

@@ -75,9 +75,18 @@ def test_nullable_moments_and_coded_fields(schema):
 
 @pytest.mark.parametrize(
     "query",
-    ["overdue=-1", "overdue=", "state=nonsense", "limit=-1", "limit=0",
-     "limit=abc", "limit=", "offset=-5", "colour=blue"],
-)  # fmt: skip
+    [
+        "overdue=-1",
+        "overdue=",
+        "state=nonsense",
+        "limit=-1",
+        "limit=0",
+        "limit=abc",
+        "limit=",
+        "offset=-5",
+        "colour=blue",
+    ],
+)
 def test_malformed_query_parameters_are_a_400(reception, query):
     response = reception.get(f"/api/v1/cases/?{query}")
     assert response.status_code == 400

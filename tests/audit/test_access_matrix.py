@@ -65,38 +65,64 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("get", "/api/v1/cases/{case_id}/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/consents/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/decisions/"): Endpoint("case", C.CASE_VIEW),
-    ("post", "/api/v1/cases/{case_id}/erase-person/"): Endpoint("case", C.PERSON_ERASE, "registering"),
+    ("post", "/api/v1/cases/{case_id}/erase-person/"): Endpoint(
+        "case", C.PERSON_ERASE, "registering"
+    ),
     ("get", "/api/v1/cases/{case_id}/history/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/handovers/"): Endpoint("case", C.CASE_VIEW),
-    ("get", "/api/v1/cases/{case_id}/handover-package/"): Endpoint("case", C.HANDOVER_EXPORT, "registering"),
+    ("get", "/api/v1/cases/{case_id}/handover-package/"): Endpoint(
+        "case", C.HANDOVER_EXPORT, "registering"
+    ),
     ("get", "/api/v1/cases/{case_id}/referrals/"): Endpoint("case", C.CASE_VIEW),
     ("get", "/api/v1/cases/{case_id}/screenings/"): Endpoint("case", C.CASE_VIEW),
-    ("get", "/api/v1/cases/{case_id}/subject-access/"): Endpoint("case", C.SUBJECT_ACCESS, "registering"),
+    ("get", "/api/v1/cases/{case_id}/subject-access/"): Endpoint(
+        "case", C.SUBJECT_ACCESS, "registering"
+    ),
     ("get", "/api/v1/cases/{case_id}/transitions/"): Endpoint("case", C.CASE_VIEW),
     # Every declared step, each on its own route; its rule is its declaration's.
     **{
-        ("post", f"/api/v1/cases/{{case_id}}/transitions/{name}/"): Endpoint("case", rule="action")
+        ("post", f"/api/v1/cases/{{case_id}}/transitions/{name}/"): Endpoint(
+            "case", rule="action"
+        )
         for name in STEPS
     },
-    ("post", "/api/v1/consents/{consent_id}/withdraw/"): Endpoint("consent", C.CONSENT_RECORD, "consent_giver"),
+    ("post", "/api/v1/consents/{consent_id}/withdraw/"): Endpoint(
+        "consent", C.CONSENT_RECORD, "consent_giver"
+    ),
     ("get", "/api/v1/referrals/inbox/"): Endpoint(None, C.REFERRAL_INBOX),
     ("get", "/api/v1/referrals/outbox/"): Endpoint(None),
     ("get", "/api/v1/referrals/{referral_id}/"): Endpoint("referral"),
-    ("post", "/api/v1/referrals/{referral_id}/accept/"): Endpoint("referral", C.REFERRAL_ANSWER, "recipient"),
-    ("post", "/api/v1/referrals/{referral_id}/decline/"): Endpoint("referral", C.REFERRAL_ANSWER, "recipient"),
-    ("post", "/api/v1/referrals/{referral_id}/complete/"): Endpoint("referral", C.REFERRAL_ANSWER, "recipient"),
-    ("post", "/api/v1/referrals/{referral_id}/withdraw/"): Endpoint("referral", C.REFERRAL_SEND, "sender"),
-    ("post", "/api/v1/referrals/{referral_id}/expire/"): Endpoint("referral", C.REFERRAL_SEND, "sender"),
+    ("post", "/api/v1/referrals/{referral_id}/accept/"): Endpoint(
+        "referral", C.REFERRAL_ANSWER, "recipient"
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/decline/"): Endpoint(
+        "referral", C.REFERRAL_ANSWER, "recipient"
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/complete/"): Endpoint(
+        "referral", C.REFERRAL_ANSWER, "recipient"
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/withdraw/"): Endpoint(
+        "referral", C.REFERRAL_SEND, "sender"
+    ),
+    ("post", "/api/v1/referrals/{referral_id}/expire/"): Endpoint(
+        "referral", C.REFERRAL_SEND, "sender"
+    ),
     ("get", "/api/v1/anonymous-notifications/inbox/"): Endpoint(None, C.REFERRAL_INBOX),
     ("get", "/api/v1/deadlines/"): Endpoint(None, C.DEADLINES_VIEW),
     ("get", "/api/v1/organisations/"): Endpoint(None),
     ("get", "/api/v1/duplicate-reviews/"): Endpoint(None, C.DUPLICATE_REVIEW),
-    ("get", "/api/v1/duplicate-reviews/{review_id}/"): Endpoint("duplicate_review", C.DUPLICATE_REVIEW),
-    ("post", "/api/v1/duplicate-reviews/{review_id}/resolve/"): Endpoint("duplicate_review", C.DUPLICATE_REVIEW),
+    ("get", "/api/v1/duplicate-reviews/{review_id}/"): Endpoint(
+        "duplicate_review", C.DUPLICATE_REVIEW
+    ),
+    ("post", "/api/v1/duplicate-reviews/{review_id}/resolve/"): Endpoint(
+        "duplicate_review", C.DUPLICATE_REVIEW
+    ),
     ("get", "/api/v1/audit/events/"): Endpoint(None, C.AUDIT_READ),
     ("get", "/api/v1/indicator-catalogues/"): Endpoint(None),
     ("get", "/api/v1/indicator-catalogues/{catalogue_id}/"): Endpoint("catalogue"),
-    ("post", "/api/v1/indicator-catalogues/{catalogue_id}/assess/"): Endpoint("catalogue"),
+    ("post", "/api/v1/indicator-catalogues/{catalogue_id}/assess/"): Endpoint(
+        "catalogue"
+    ),
     ("get", "/api/v1/statistics/"): Endpoint(None, rule="statistics"),
     ("get", "/api/v1/statistics/{table}/"): Endpoint("table", rule="statistics"),
     ("get", "/api/v1/statistics/case-level/"): Endpoint(None, C.STATISTICS_CASE_LEVEL),
@@ -108,7 +134,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     # (authenticated by the package's signature, not by a session).
     ("get", "/api/v1/.well-known/jwks.json"): Endpoint(None, rule="public"),
     ("post", "/api/v1/transnational/inbox/"): Endpoint(None, rule="public"),
-}  # fmt: skip
+}
 
 # One demo user per role (the guardian and the child-protection worker hold
 # the child's case; the others the adult's).
@@ -153,29 +179,37 @@ class World:
         # The adult's case, accepted by the authority and by the shelter.
         self.adult = self._register(reception, person_payload())
         services.screening_record(
-            actor=reception, case_id=self.adult.pk,
-            catalogue_id="ilo-2009-adult-labour", indicator_codes=presumed_adult_codes(),
-        )  # fmt: skip
+            actor=reception,
+            case_id=self.adult.pk,
+            catalogue_id="ilo-2009-adult-labour",
+            indicator_codes=presumed_adult_codes(),
+        )
         self.adult_consent = self._consent(
             reception, self.adult, m.authority, "identification"
         )
         self.id_referral = services.referral_send(
-            actor=reception, case_id=self.adult.pk, to_organisation_id=m.authority.pk,
+            actor=reception,
+            case_id=self.adult.pk,
+            to_organisation_id=m.authority.pk,
             purpose="identification",
-        )  # fmt: skip
+        )
         services.referral_accept(actor=idworker, referral_id=self.id_referral.pk)
         self._consent(reception, self.adult, m.shelter, "shelter")
         self.shelter_referral = services.referral_send(
-            actor=reception, case_id=self.adult.pk, to_organisation_id=m.shelter.pk,
+            actor=reception,
+            case_id=self.adult.pk,
+            to_organisation_id=m.shelter.pk,
             purpose="shelter",
-        )  # fmt: skip
+        )
         services.referral_accept(actor=caseworker, referral_id=self.shelter_referral.pk)
         # The child's case, with child protection and a guardian.
         self.child = self._register(reception, child_payload())
         result = services.screening_record(
-            actor=reception, case_id=self.child.pk,
-            catalogue_id="ilo-2009-adult-labour", indicator_codes=[],
-        )  # fmt: skip
+            actor=reception,
+            case_id=self.child.pk,
+            catalogue_id="ilo-2009-adult-labour",
+            indicator_codes=[],
+        )
         self.child_referral = result.child_protection_referral
         services.referral_accept(actor=childworker, referral_id=self.child_referral.pk)
         services.guardian_appoint(
@@ -188,14 +222,18 @@ class World:
         # not reach the authority's staff.
         self.pending = self._register(reception, person_payload())
         services.screening_record(
-            actor=reception, case_id=self.pending.pk,
-            catalogue_id="ilo-2009-adult-labour", indicator_codes=presumed_adult_codes(),
-        )  # fmt: skip
+            actor=reception,
+            case_id=self.pending.pk,
+            catalogue_id="ilo-2009-adult-labour",
+            indicator_codes=presumed_adult_codes(),
+        )
         self._consent(reception, self.pending, m.authority, "identification")
         self.pending_referral = services.referral_send(
-            actor=reception, case_id=self.pending.pk,
-            to_organisation_id=m.authority.pk, purpose="identification",
-        )  # fmt: skip
+            actor=reception,
+            case_id=self.pending.pk,
+            to_organisation_id=m.authority.pk,
+            purpose="identification",
+        )
         # The foreign case: another reception centre's, shared with nobody here.
         south = m.user["south_reception"]
         foreign_person = person_payload()
@@ -204,9 +242,11 @@ class World:
             south, self.foreign, m.org["South Anti-Trafficking NGO"], "shelter"
         )
         self.foreign_referral = services.referral_send(
-            actor=south, case_id=self.foreign.pk,
-            to_organisation_id=m.org["South Anti-Trafficking NGO"].pk, purpose="shelter",
-        )  # fmt: skip
+            actor=south,
+            case_id=self.foreign.pk,
+            to_organisation_id=m.org["South Anti-Trafficking NGO"].pk,
+            purpose="shelter",
+        )
         # Possible duplicates: one the North centre registered (its review),
         # one the South centre did (a foreign review).
         self._register(reception, foreign_person)
@@ -215,9 +255,13 @@ class World:
         self.foreign_review = DuplicateReview.objects.exclude(pk=self.review.pk).get()
         self.people = {
             key: Case.objects.get(pk=case.pk).person
-            for key, case in [("adult", self.adult), ("child", self.child),
-                              ("pending", self.pending), ("foreign", self.foreign)]
-        }  # fmt: skip
+            for key, case in [
+                ("adult", self.adult),
+                ("child", self.child),
+                ("pending", self.pending),
+                ("foreign", self.foreign),
+            ]
+        }
         # The statistics serve stored releases: publish last year (the
         # case-level export's default) and the months of the period the
         # statistics endpoints answer by default.
@@ -245,9 +289,13 @@ class World:
             actor=actor, case_id=case.pk, script="rights_script_v1", language="ru"
         )
         return services.consent_record(
-            actor=actor, case_id=case.pk, to_organisation_id=organisation.pk,
-            purpose=purpose, given=True, language="ru",
-        )  # fmt: skip
+            actor=actor,
+            case_id=case.pk,
+            to_organisation_id=organisation.pk,
+            purpose=purpose,
+            given=True,
+            language="ru",
+        )
 
     def own(self, username: str) -> dict:
         """The objects this user's organisation holds (or is sent)."""
@@ -260,9 +308,11 @@ class World:
         }.get(username, self.id_referral)
         consent = self.child_consent if child_side else self.adult_consent
         return {
-            "case": case, "referral": referral, "consent": consent,
+            "case": case,
+            "referral": referral,
+            "consent": consent,
             "duplicate_review": self.review,
-        }  # fmt: skip
+        }
 
     def foreign_objects(self) -> dict:
         return {
@@ -305,8 +355,12 @@ BODIES = {
 ACTION_BODIES = {
     "screen": {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": []},
     "flag-for-referral": {"reason_code": "urgent_danger"},
-    "record-consent": {"to_organisation_id": None, "purpose": "medical",
-                       "given": True, "language": "ru"},
+    "record-consent": {
+        "to_organisation_id": None,
+        "purpose": "medical",
+        "given": True,
+        "language": "ru",
+    },
     "send-referral": {"to_organisation_id": None, "purpose": "medical"},
     "notify-anonymously": {},
     "appoint-guardian": {"guardian_id": None},
@@ -316,23 +370,30 @@ ACTION_BODIES = {
     "reconsider": {"positive": True, "reasons": "Synthetic."},
     "inform-of-rights": {"script": "rights_script_v1", "language": "ru"},
     "record-child-views": {"views": "Synthetic views.", "language": "ru"},
-    "record-age-assessment": {"method": "interview", "result": "child",
-                              "assessed_on": "2020-01-01"},
+    "record-age-assessment": {
+        "method": "interview",
+        "result": "child",
+        "assessed_on": "2020-01-01",
+    },
     "request-reconsideration": {"by_person": True, "grounds": "Synthetic."},
     "suspend": {"reason": "contact_lost"},
     "resume": {},
     "transfer": {"country": "XC"},
     "close": {"reason": "no_indicators"},
-    "record-person-request": {"kind": "return", "language": "ru",
-                              "text": "Synthetic."},
-    "notify-non-punishment": {"notified_organisation_id": None,
-                              "notified_on": "2020-01-01"},
-    "assess-risk": {"retrafficking_risk": "low", "return_risk": "low",
-                    "reasons": "Synthetic."},
+    "record-person-request": {"kind": "return", "language": "ru", "text": "Synthetic."},
+    "notify-non-punishment": {
+        "notified_organisation_id": None,
+        "notified_on": "2020-01-01",
+    },
+    "assess-risk": {
+        "retrafficking_risk": "low",
+        "return_risk": "low",
+        "reasons": "Synthetic.",
+    },
     "record-reintegration-follow-up": {"outcome": "in_contact"},
     "record-residence-permit": {"status": "applied", "status_on": "2020-01-01"},
     "answer-handover": {"accept": True},
-}  # fmt: skip
+}
 
 
 def _visible(world: World, username: str, role: str, case: Case) -> bool:
@@ -495,12 +556,23 @@ def test_access_matrix(username, record_property):
                 foreign = world.foreign_objects()
                 status, text = _call(client, method, _url(path, foreign, action), body)
                 if status != 404:
-                    failures.append((method, path, action, "foreign", HIDDEN,
-                                     outcome(status), status))  # fmt: skip
+                    failures.append(
+                        (
+                            method,
+                            path,
+                            action,
+                            "foreign",
+                            HIDDEN,
+                            outcome(status),
+                            status,
+                        )
+                    )
                 else:
                     assert json.loads(text) == {
-                        "code": "not_found", "message": "Not found.", "detail": None,
-                    }  # fmt: skip
+                        "code": "not_found",
+                        "message": "Not found.",
+                        "detail": None,
+                    }
                 checks += 1
     record_property("checks", checks)
     print(f"access matrix, {username}: {checks} checks")  # noqa: T201
@@ -521,12 +593,18 @@ READ_ONLY = {
 
 def _fingerprint(world: World) -> list:
     return [
-        list(Case.objects.order_by("pk").values_list("pk", "state", "organisation_id",
-                                                     "registered_by_id", "person_id")),
-        list(Referral.objects.order_by("pk").values_list("pk", "state", "case_id",
-                                                         "from_organisation_id")),
+        list(
+            Case.objects.order_by("pk").values_list(
+                "pk", "state", "organisation_id", "registered_by_id", "person_id"
+            )
+        ),
+        list(
+            Referral.objects.order_by("pk").values_list(
+                "pk", "state", "case_id", "from_organisation_id"
+            )
+        ),
         list(Consent.objects.order_by("pk").values_list("pk", "case_id", "given")),
-    ]  # fmt: skip
+    ]
 
 
 def test_no_write_endpoint_accepts_a_read_only_field():
@@ -553,9 +631,10 @@ def test_no_write_endpoint_accepts_a_read_only_field():
     # not a member of.
     foreign_org = world.m.org["South Reception Centre"].pk
     response = client.post(
-        "/api/v1/cases/", {**person_payload(), "organisation_id": str(foreign_org)},
+        "/api/v1/cases/",
+        {**person_payload(), "organisation_id": str(foreign_org)},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 403
     assert _fingerprint(world) == before
     assert tried > 20

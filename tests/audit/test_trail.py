@@ -88,13 +88,22 @@ def test_reading_personal_data_writes_exactly_one_read_event(mechanism):
     assert event.actor == mechanism.user["reception"]
     assert str(event.case_id) == case_id
     assert event.extra["fields"] == [
-        "given_names", "family_name", "aliases", "date_of_birth", "place_of_birth",
-        "contact_details", "identity_documents", "notes",
-    ]  # fmt: skip
+        "given_names",
+        "family_name",
+        "aliases",
+        "date_of_birth",
+        "place_of_birth",
+        "contact_details",
+        "identity_documents",
+        "notes",
+    ]
     # Lists and write responses decrypt nothing.
     reception.get("/api/v1/cases/")
-    reception.post(f"/api/v1/cases/{case_id}/transitions/suspend/",
-                   {"reason": "contact_lost"}, format="json")  # fmt: skip
+    reception.post(
+        f"/api/v1/cases/{case_id}/transitions/suspend/",
+        {"reason": "contact_lost"},
+        format="json",
+    )
     assert AuditEvent.objects.filter(action="person.read").count() == before + 1
 
 
@@ -105,9 +114,15 @@ def test_no_personal_value_is_written_into_the_trail(mechanism):
     secrets = [person.given_names, person.family_name, "Synthetic"]
     for event in AuditEvent.objects.all():
         text = repr(
-            [event.action, event.object_id, event.reason_code, event.extra,
-             event.from_state, event.to_state]
-        )  # fmt: skip
+            [
+                event.action,
+                event.object_id,
+                event.reason_code,
+                event.extra,
+                event.from_state,
+                event.to_state,
+            ]
+        )
         for secret in secrets:
             assert secret not in text
 
@@ -141,8 +156,9 @@ def test_a_supervisor_sees_no_other_organisations_events(mechanism):
     from nrm.roles import Role
 
     _, case_id = to_referral_pending(mechanism)
-    mechanism.add_user("south_supervisor", Role.SUPERVISOR,
-                       mechanism.org["South Reception Centre"])  # fmt: skip
+    mechanism.add_user(
+        "south_supervisor", Role.SUPERVISOR, mechanism.org["South Reception Centre"]
+    )
     other = mechanism.client("south_supervisor")
     body = other.get(f"/api/v1/audit/events/?case={case_id}").json()
     assert body["results"] == []

@@ -162,9 +162,11 @@ def test_a_disabled_step_shows_its_reason_and_links_to_the_step_that_unblocks_it
 def test_a_name_in_another_spelling_finds_the_person(browsing, mechanism):
     reception = mechanism.user["reception"]
     case = register(
-        reception, given_names="Алёна", family_name="Тестова",
+        reception,
+        given_names="Алёна",
+        family_name="Тестова",
         date_of_birth="1995-05-06",
-    )  # fmt: skip
+    )
     register(reception)
     page = browsing(viewport=TABLET_PORTRAIT).page
     sign_in(page, "reception")

@@ -111,8 +111,9 @@ def test_no_page_scrolls_sideways_at_800_px(browsing, pages, username):
         if username == "reception" and path.endswith("/screen/"):
             page.screenshot(
                 path=str(SCREENSHOTS / "screening-section-index.png"),
-                animations="disabled", caret="hide",
-            )  # fmt: skip
+                animations="disabled",
+                caret="hide",
+            )
         last = path.rstrip("/").rsplit("/", 1)[-1]
         if (
             username == "reception"
@@ -126,8 +127,9 @@ def test_no_page_scrolls_sideways_at_800_px(browsing, pages, username):
             expect(page.locator(".statistics-chart svg").first).to_be_visible()
             page.screenshot(
                 path=str(SCREENSHOTS / "statistics-dashboard-history.png"),
-                animations="disabled", caret="hide",
-            )  # fmt: skip
+                animations="disabled",
+                caret="hide",
+            )
     assert too_wide == {}
     assert "/sign-in/" not in page.url  # measured signed in, to the end
     # Refusals (403) and pages absent for the role (404) are logged by Chromium.

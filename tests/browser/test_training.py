@@ -72,11 +72,17 @@ def test_an_exercise_in_the_browser(browsing, training_mechanism):
     # questions with the persona's answers.
     officer.locator("#persona-card").evaluate("card => card.scrollIntoView()")
     officer.screenshot(
-        path=str(SCREENSHOTS / "training-screening.png"), animations="disabled",
+        path=str(SCREENSHOTS / "training-screening.png"),
+        animations="disabled",
         caret="hide",
-    )  # fmt: skip
-    for code in ("al.dr.nature_of_job", "al.dr.wages", "al.ec.excessive_hours",
-                 "al.cd.confiscation_of_documents", "al.cd.debt_bondage"):  # fmt: skip
+    )
+    for code in (
+        "al.dr.nature_of_job",
+        "al.dr.wages",
+        "al.ec.excessive_hours",
+        "al.cd.confiscation_of_documents",
+        "al.cd.debt_bondage",
+    ):
         officer.locator(f'[id="indicator-{code}"]').check()
     officer.get_by_role("button", name="Record the screening").click()
     expect(officer.locator("#training-band")).to_have_text(BAND)
@@ -86,26 +92,40 @@ def test_an_exercise_in_the_browser(browsing, training_mechanism):
     agencies = {a.key: a for a in exercise.agencies.all()}
     dancer = exercise.personas.get(key="dancer").case_id
     services.screening_record(
-        actor=reception, case_id=dancer, catalogue_id="ilo-2009-adult-sexual",
-        indicator_codes=["as.dr.nature_of_job", "as.ec.excessive_hours",
-                         "as.cd.isolation", "as.cd.forced_tasks_or_clients"],
+        actor=reception,
+        case_id=dancer,
+        catalogue_id="ilo-2009-adult-sexual",
+        indicator_codes=[
+            "as.dr.nature_of_job",
+            "as.ec.excessive_hours",
+            "as.cd.isolation",
+            "as.cd.forced_tasks_or_clients",
+        ],
         interpreter_language="ru",
-    )  # fmt: skip
+    )
     for case_id in (farmhand, dancer):
         services.rights_inform(
-            actor=reception, case_id=case_id, script="rights_script_v1",
-            language="ru", interpreter_present=True,
-        )  # fmt: skip
+            actor=reception,
+            case_id=case_id,
+            script="rights_script_v1",
+            language="ru",
+            interpreter_present=True,
+        )
         services.consent_record(
-            actor=reception, case_id=case_id,
-            to_organisation_id=agencies["authority"].organisation_id,
-            purpose="identification", given=True, language="ru", interpreter_used=True,
-        )  # fmt: skip
-        services.referral_send(
-            actor=reception, case_id=case_id,
+            actor=reception,
+            case_id=case_id,
             to_organisation_id=agencies["authority"].organisation_id,
             purpose="identification",
-        )  # fmt: skip
+            given=True,
+            language="ru",
+            interpreter_used=True,
+        )
+        services.referral_send(
+            actor=reception,
+            case_id=case_id,
+            to_organisation_id=agencies["authority"].organisation_id,
+            purpose="identification",
+        )
     control.goto("/training/")
     control.get_by_role("button", name="Jump to the next inject").click()
     control.get_by_role("link", name="Debrief (printable)").click()

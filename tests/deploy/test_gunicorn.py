@@ -48,10 +48,18 @@ def server(transactional_db, tmp_path):
     collected = manage("collectstatic", "--noinput", "-v0", env=env)
     assert collected.returncode == 0, collected.stderr
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
-         "--workers", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -101,10 +109,15 @@ def test_gunicorn_serves_a_short_journey_with_the_production_settings(server):
     assert "immutable" in headers["Cache-Control"]
 
     status, _, body = call(
-        base, "/api/v1/auth/token/", method="POST",
-        body={"username": "reception", "password": PASSWORD,
-              "otp_token": current_code(device)},
-    )  # fmt: skip
+        base,
+        "/api/v1/auth/token/",
+        method="POST",
+        body={
+            "username": "reception",
+            "password": PASSWORD,
+            "otp_token": current_code(device),
+        },
+    )
     assert status == 200, body
     token = json.loads(body)["token"]
 

@@ -49,9 +49,13 @@ def connected_as(role: str):
 @pytest.fixture
 def runtime_role(transactional_db):
     result = psql(
-        "-v", f"app_role={ROLE}", "-v", "app_password=runtime-test-password",
-        "-f", str(ROOT / "deploy" / "runtime-role.sql"),
-    )  # fmt: skip
+        "-v",
+        f"app_role={ROLE}",
+        "-v",
+        "app_password=runtime-test-password",
+        "-f",
+        str(ROOT / "deploy" / "runtime-role.sql"),
+    )
     assert result.returncode == 0, result.stderr
     # Idempotent: the operator re-runs it after every migration.
     again = psql("-v", f"app_role={ROLE}", "-f", str(ROOT / "deploy/runtime-role.sql"))

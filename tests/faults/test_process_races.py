@@ -117,8 +117,17 @@ def test_fifty_processes_race_to_accept_or_decline_one_referral(server):
                 )
             )
         else:
-            calls.append(lambda: ("decline", server.request(
-                "POST", f"{base}/decline/", {"reason": "no_capacity"}, token=decline)))  # fmt: skip
+            calls.append(
+                lambda: (
+                    "decline",
+                    server.request(
+                        "POST",
+                        f"{base}/decline/",
+                        {"reason": "no_capacity"},
+                        token=decline,
+                    ),
+                )
+            )
     results = at_once(calls)
     statuses = Counter(status for _, (status, _) in results)
     assert statuses == {200: 1, 409: ATTEMPTS - 1}, statuses
@@ -138,9 +147,11 @@ def test_fifty_processes_race_to_accept_or_decline_one_referral(server):
     assert OutboxMessage.objects.count() == outbox + 1
     assert AuditEvent.objects.count() > events
     open_answer_deadlines = Deadline.objects.filter(
-        referral_id=referral["id"], kind="referral_answer",
-        met_at__isnull=True, cancelled_at__isnull=True,
-    )  # fmt: skip
+        referral_id=referral["id"],
+        kind="referral_answer",
+        met_at__isnull=True,
+        cancelled_at__isnull=True,
+    )
     assert not open_answer_deadlines.exists()
     # The receiving organisation sees the case only if it accepted.
     seen = mechanism.client("idworker").get(f"/api/v1/cases/{case_id}/").status_code

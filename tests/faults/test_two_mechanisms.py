@@ -53,23 +53,44 @@ def test_a_case_transferred_on_one_mechanism_arrives_and_is_acknowledged(
     ):
         xa = f"http://{xa_server.host}:{xa_server.port}"
         token = xc.call(
-            "tests.support.peer:seed_contact_point", country="XC",
+            "tests.support.peer:seed_contact_point",
+            country="XC",
             partner_organisation="Mechanism of XA",
-        )["token"]  # fmt: skip
+        )["token"]
         # Each directory imports the other's keys from its well-known URL.
         out = io.StringIO()
         call_command(
-            "transnational_partner", "--mechanism-id", "XC", "--country", "XC",
-            "--name", "Mechanism of XC", "--keys", xc.url + JWKS,
-            "--inbox-url", xc.url + INBOX,
-            "--organisation", mechanism.foreign_nrm.name, stdout=out,
-        )  # fmt: skip
+            "transnational_partner",
+            "--mechanism-id",
+            "XC",
+            "--country",
+            "XC",
+            "--name",
+            "Mechanism of XC",
+            "--keys",
+            xc.url + JWKS,
+            "--inbox-url",
+            xc.url + INBOX,
+            "--organisation",
+            mechanism.foreign_nrm.name,
+            stdout=out,
+        )
         assert out.getvalue().count(" new") == 2
         imported = xc.manage(
-            "transnational_partner", "--mechanism-id", "XA", "--country", "XA",
-            "--name", "Mechanism of XA", "--keys", xa + JWKS,
-            "--inbox-url", xa + INBOX, "--organisation", "Mechanism of XA",
-        )  # fmt: skip
+            "transnational_partner",
+            "--mechanism-id",
+            "XA",
+            "--country",
+            "XA",
+            "--name",
+            "Mechanism of XA",
+            "--keys",
+            xa + JWKS,
+            "--inbox-url",
+            xa + INBOX,
+            "--organisation",
+            "Mechanism of XA",
+        )
         assert imported.count(" new") == 2
 
         # XA: the transfer queues the package in the outbox, as ciphertext.
@@ -101,8 +122,9 @@ def test_a_case_transferred_on_one_mechanism_arrives_and_is_acknowledged(
         )
         assert status == 200, detail
         assert (detail["person"]["given_names"], detail["person"]["family_name"]) == (
-            given, family,
-        )  # fmt: skip
+            given,
+            family,
+        )
         status, listed = xc.server.request(
             "GET", f"/api/v1/cases/{inbound['id']}/handovers/", token=token
         )
@@ -112,9 +134,11 @@ def test_a_case_transferred_on_one_mechanism_arrives_and_is_acknowledged(
 
         # XC accepts; its relay posts the signed acknowledgement to XA.
         status, answered = xc.server.request(
-            "POST", f"/api/v1/cases/{inbound['id']}/transitions/answer-handover/",
-            {"accept": True}, token=token,
-        )  # fmt: skip
+            "POST",
+            f"/api/v1/cases/{inbound['id']}/transitions/answer-handover/",
+            {"accept": True},
+            token=token,
+        )
         assert status == 200, answered
         assert xc.manage("deliver_outbox").startswith("1 ")
         handover.refresh_from_db()

@@ -37,9 +37,16 @@ def test_list(api):
     assert [r["id"] for r in rows] == sorted(ALL_IDS)
     first = rows[0]
     assert set(first) == {
-        "id", "version", "person", "form", "language", "title", "languages",
-        "indicator_count", "builtin",
-    }  # fmt: skip
+        "id",
+        "version",
+        "person",
+        "form",
+        "language",
+        "title",
+        "languages",
+        "indicator_count",
+        "builtin",
+    }
     assert first["indicator_count"] == 67
     assert first["title"].startswith("Adults, labour exploitation")
 
@@ -95,8 +102,11 @@ def test_read_one_catalogue_in_a_language(api, params, headers, language, label)
     assert first["label"] == label
     assert first["prompt"].endswith(("?", ";"))  # Greek asks with ";"
     assert body["dimension_rule"]["clauses"][1] == {
-        "strong": 1, "medium": 0, "weak": 0, "medium_or_weak": 1,
-    }  # fmt: skip
+        "strong": 1,
+        "medium": 0,
+        "weak": 0,
+        "medium_or_weak": 1,
+    }
     assert len(body["combination_rule"]["groups"]) == 3
     assert "WCMS_105023" in body["source"]["citation"]
 
@@ -110,8 +120,10 @@ def test_assess(api):
     assert body["outcome"] == "presumed"
     assert body["combination_met"] is True
     assert body["positive_dimensions"] == [
-        "deceptive_recruitment", "exploitative_conditions", "coercion_at_destination",
-    ]  # fmt: skip
+        "deceptive_recruitment",
+        "exploitative_conditions",
+        "coercion_at_destination",
+    ]
     assert body["catalogue_version"] == "1.0"
     assert "Outcome: presumed." in body["explanation"]
     assert len(body["dimensions"]) == 6

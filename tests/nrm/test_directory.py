@@ -14,16 +14,20 @@ pytestmark = pytest.mark.django_db
 def test_demo_loads_twice_without_duplicates():
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     counts = (
-        Organisation.objects.count(), User.objects.count(),
-        Membership.objects.count(), Pathway.objects.count(),
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Pathway.objects.count(),
         CountryProfile.objects.count(),
-    )  # fmt: skip
+    )
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (
-        Organisation.objects.count(), User.objects.count(),
-        Membership.objects.count(), Pathway.objects.count(),
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Pathway.objects.count(),
         CountryProfile.objects.count(),
-    )  # fmt: skip
+    )
     assert counts[0] >= 10
     roles = set(Membership.objects.values_list("role", flat=True))
     # Every role but the trainer's, which only a training mechanism's
@@ -65,11 +69,16 @@ def test_pathways_suggest_child_protection_by_region():
 def test_admin_registers_configuration_only():
     registered = {model._meta.label for model in admin.site._registry}
     allowed = {
-        "nrm.User", "nrm.Organisation", "nrm.Membership", "nrm.CountryProfile",
-        "nrm.Service", "nrm.Pathway", "auth.Group",
+        "nrm.User",
+        "nrm.Organisation",
+        "nrm.Membership",
+        "nrm.CountryProfile",
+        "nrm.Service",
+        "nrm.Pathway",
+        "auth.Group",
         # The partner directory: other mechanisms, their inboxes and keys.
         "referral.PartnerMechanism",
-    }  # fmt: skip
+    }
     assert registered <= allowed, registered - allowed
 
 

@@ -25,7 +25,11 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
     }
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.strip().splitlines()[-1] == "503", result.stderr

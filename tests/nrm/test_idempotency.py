@@ -58,8 +58,13 @@ def test_a_retried_registration_returns_the_first_answer_once(mechanism):
     # Only digests and the (non-personal) answer are kept.
     [record] = IdempotencyKey.objects.all()
     stored = repr(IdempotencyKey.objects.values().get())
-    for value in (key, payload["given_names"], payload["family_name"],
-                  payload["date_of_birth"], payload["notes"]):  # fmt: skip
+    for value in (
+        key,
+        payload["given_names"],
+        payload["family_name"],
+        payload["date_of_birth"],
+        payload["notes"],
+    ):
         assert value not in stored
     assert record.status == 201 and record.user == mechanism.user["reception"]
     assert not AuditEvent.objects.filter(action="person.read").exists()
@@ -230,8 +235,13 @@ def test_no_kept_answer_of_a_whole_journey_holds_personal_data(mechanism):
         bytes(body).decode()
         for body in IdempotencyKey.objects.values_list("body", flat=True)
     )
-    for value in (payload["given_names"], payload["family_name"], payload["notes"],
-                  payload["date_of_birth"], "Synthetic interview note.",
-                  "Synthetic reasons."):  # fmt: skip
+    for value in (
+        payload["given_names"],
+        payload["family_name"],
+        payload["notes"],
+        payload["date_of_birth"],
+        "Synthetic interview note.",
+        "Synthetic reasons.",
+    ):
         assert value not in kept
     assert not AuditEvent.objects.filter(action="person.read").exists()

@@ -49,8 +49,12 @@ def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
         clean.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_production_values():

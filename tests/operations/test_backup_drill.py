@@ -53,15 +53,21 @@ def caseload() -> list[dict]:
 
 def test_backup_restore_verify_drill(tmp_path, target_database):
     caseload()
-    secrets = {"NRM_BACKUP_PASSPHRASE": ARCHIVE_SECRET,
-               "NRM_KEY_EXPORT_PASSPHRASE": KEYS_SECRET}  # fmt: skip
+    secrets = {
+        "NRM_BACKUP_PASSPHRASE": ARCHIVE_SECRET,
+        "NRM_KEY_EXPORT_PASSPHRASE": KEYS_SECRET,
+    }
     source = production_env(**secrets)
     archive_dir, keys_dir = tmp_path / "archive", tmp_path / "keys"
 
     made = manage(
-        "backup", "--output", str(archive_dir), "--keys-output", str(keys_dir),
+        "backup",
+        "--output",
+        str(archive_dir),
+        "--keys-output",
+        str(keys_dir),
         env=source,
-    )  # fmt: skip
+    )
     assert made.returncode == 0, made.stderr
     [archive] = archive_dir.glob("*.dump.sealed")
     [manifest_path] = archive_dir.glob("*.manifest.json")
@@ -86,18 +92,33 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
     assert "--keys" in refused.stderr
     # A wrong passphrase for the key export: named, nothing restored.
     wrong = manage(
-        "restore", "--archive", str(archive), "--keys", str(keys),
-        "--key-file", str(key_file), "--manifest", str(manifest_path),
+        "restore",
+        "--archive",
+        str(archive),
+        "--keys",
+        str(keys),
+        "--key-file",
+        str(key_file),
+        "--manifest",
+        str(manifest_path),
         env={**target, "NRM_KEY_EXPORT_PASSPHRASE": "not-the-right-passphrase-000"},
-    )  # fmt: skip
+    )
     assert wrong.returncode != 0 and "key export" in wrong.stderr
     assert "wrong passphrase" in wrong.stderr
     assert not key_file.exists()
 
     restored = manage(
-        "restore", "--archive", str(archive), "--keys", str(keys),
-        "--key-file", str(key_file), "--manifest", str(manifest_path), env=target,
-    )  # fmt: skip
+        "restore",
+        "--archive",
+        str(archive),
+        "--keys",
+        str(keys),
+        "--key-file",
+        str(key_file),
+        "--manifest",
+        str(manifest_path),
+        env=target,
+    )
     assert restored.returncode == 0, restored.stderr
     assert key_file.stat().st_mode & 0o777 == 0o600
     # The audit trail's MAC keys came back too, beside the vault's, so the
@@ -115,15 +136,25 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
 
     # Restoring again over the restored copy is refused: it is not empty.
     again = manage(
-        "restore", "--archive", str(archive), "--keys", str(keys),
-        "--key-file", str(tmp_path / "other.json"), env=target,
-    )  # fmt: skip
+        "restore",
+        "--archive",
+        str(archive),
+        "--keys",
+        str(keys),
+        "--key-file",
+        str(tmp_path / "other.json"),
+        env=target,
+    )
     assert again.returncode != 0 and "not empty" in again.stderr
 
     verified = manage(
-        "verify_restore", "--manifest", str(manifest_path), "--archive", str(archive),
+        "verify_restore",
+        "--manifest",
+        str(manifest_path),
+        "--archive",
+        str(archive),
         env={**target, **restored_keys},
-    )  # fmt: skip
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     out = verified.stdout
     assert "counts and checksums match" in out
@@ -137,9 +168,11 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
     other = tmp_path / "altered.manifest.json"
     other.write_text(json.dumps(altered))
     mismatch = manage(
-        "verify_restore", "--manifest", str(other),
+        "verify_restore",
+        "--manifest",
+        str(other),
         env={**target, **restored_keys},
-    )  # fmt: skip
+    )
     assert mismatch.returncode != 0
     assert "FAIL  table referral_case" in mismatch.stdout
 
@@ -147,18 +180,22 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
     other_audit = tmp_path / "other-audit-keys.json"
     audit_keys.create_key_file(other_audit)
     unkeyed = manage(
-        "verify_restore", "--manifest", str(manifest_path),
+        "verify_restore",
+        "--manifest",
+        str(manifest_path),
         env={**target, **restored_keys, "AUDIT_KEY_FILE": str(other_audit)},
-    )  # fmt: skip
+    )
     assert unkeyed.returncode != 0 and "audit chain broken" in unkeyed.stdout
 
     # Under other keys, the sample does not open.
     fresh = tmp_path / "fresh-keys.json"
     assert vault.create_key_file(fresh)
     foreign = manage(
-        "verify_restore", "--manifest", str(manifest_path),
+        "verify_restore",
+        "--manifest",
+        str(manifest_path),
         env={**target, "VAULT_KEY_FILE": str(fresh)},
-    )  # fmt: skip
+    )
     assert foreign.returncode != 0 and "did not open" in foreign.stdout
 
 

@@ -47,9 +47,10 @@ def test_a_new_field_without_a_class_is_named(monkeypatch):
     fields = dict(entry.fields)
     del fields["citizenship"]
     monkeypatch.setitem(
-        CLASSIFICATION, "referral.Person",
+        CLASSIFICATION,
+        "referral.Person",
         classification.Entry(entry.subjects, entry.purpose, fields),
-    )  # fmt: skip
+    )
     assert classification.unclassified([Person]) == ["referral.Person.citizenship"]
 
 
@@ -58,17 +59,23 @@ def test_the_record_names_recipients_retention_and_measures(mechanism, tmp_path)
     out = io.StringIO()
     call_command("record_of_processing", "--output", str(tmp_path), stdout=out)
     text = (tmp_path / "record-of-processing.md").read_text()
-    for heading in ("Purposes", "Categories of data subjects",
-                    "Categories of personal data", "Recipients", "Retention",
-                    "security measures"):  # fmt: skip
+    for heading in (
+        "Purposes",
+        "Categories of data subjects",
+        "Categories of personal data",
+        "Recipients",
+        "Retention",
+        "security measures",
+    ):
         assert heading in text
     assert "National Identification Authority" in text  # from the pathways
     assert "Foreign NRM Contact Point" in text.split("Transfers")[1]
     assert "1825 days" in text and "AES-256-GCM" in text
     assert "`referral.Person` (people): given_names, family_name" in text
 
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "record-of-processing.csv")
-                                           .read_text())))  # fmt: skip
+    rows = list(
+        csv.DictReader(io.StringIO((tmp_path / "record-of-processing.csv").read_text()))
+    )
     by_field = {(r["model"], r["field"]): r for r in rows}
     assert by_field[("referral.Person", "family_name")]["class"] == "personal"
     assert by_field[("referral.Screening", "indicator_codes")]["class"] == "special"

@@ -74,21 +74,30 @@ def people():
         ids["refused"] = case["id"]
         reception, case_id = to_assessment(mechanism)
         # The authority decides first: then the case may close.
-        step(mechanism.client("decider"), case_id, "decide-reasonable-grounds",
-             {"positive": True, "reasons": "Synthetic reasons."})  # fmt: skip
+        step(
+            mechanism.client("decider"),
+            case_id,
+            "decide-reasonable-grounds",
+            {"positive": True, "reasons": "Synthetic reasons."},
+        )
         step(reception, case_id, "close", {"reason": "durable_solution"})
         ids["closed"] = case_id
         payloads["recent"] = person_payload()
         ids["recent"] = register(reception, payloads["recent"])["id"]
     with time_machine.travel(IN_2025):
         screen(mechanism.client("reception"), ids["recent"], [])
-        step(mechanism.client("reception"), ids["recent"], "close",
-             {"reason": "no_indicators"})  # fmt: skip
+        step(
+            mechanism.client("reception"),
+            ids["recent"],
+            "close",
+            {"reason": "no_indicators"},
+        )
     with time_machine.travel(NOW):
         payloads["open"] = person_payload()
         ids["open"] = register(mechanism.client("reception"), payloads["open"])["id"]
-        caseload.generate(150, seed=11, start=date(2017, 1, 1),
-                          end=datetime(2020, 12, 31, tzinfo=UTC))  # fmt: skip
+        caseload.generate(
+            150, seed=11, start=date(2017, 1, 1), end=datetime(2020, 12, 31, tzinfo=UTC)
+        )
     person_of = {k: Case.objects.get(pk=v).person_id for k, v in ids.items()}
     return payloads, person_of
 
@@ -141,8 +150,12 @@ def test_retention_erases_who_is_due_and_leaves_statistics_unchanged(people):
     assert list(audit.verify()) == []
 
     dump = pg_dump()
-    values = [payloads[who][field] for who in ("refused", "closed") if who in payloads
-              for field in ("given_names", "family_name", "notes")]  # fmt: skip
+    values = [
+        payloads[who][field]
+        for who in ("refused", "closed")
+        if who in payloads
+        for field in ("given_names", "family_name", "notes")
+    ]
     assert [n for n in needles(values) if n in dump] == []
     assert [c for c in old_ciphertexts if c in dump] == []
     assert all(c in dump for c in kept_ciphertexts)

@@ -15,8 +15,15 @@ from tests.support.casework import ROLES, page_client
 
 pytestmark = pytest.mark.django_db
 
-CASE_VIEWERS = {"reception", "caseworker", "decider", "guardian", "supervisor",
-                "childworker", "idworker"}  # fmt: skip
+CASE_VIEWERS = {
+    "reception",
+    "caseworker",
+    "decider",
+    "guardian",
+    "supervisor",
+    "childworker",
+    "idworker",
+}
 INBOX_ROLES = {"caseworker", "decider", "supervisor", "childworker", "idworker"}
 REGISTERING_ORG = {"reception", "supervisor"}
 
@@ -29,16 +36,31 @@ PAGES = [
     ("case-screen", "/cases/{case}/screen/", {"reception"}, 404, {"supervisor"}),
     ("case-step", "/cases/{case}/steps/suspend/", {"reception"}, 404, {"supervisor"}),
     ("case-step-close", "/cases/{case}/steps/close/", REGISTERING_ORG, 404, set()),
-    ("case-consent-new", "/cases/{case}/consents/new/", {"reception"}, 404,
-     {"supervisor"}),
-    ("case-referral-new", "/cases/{case}/referrals/new/", {"reception"}, 404,
-     {"supervisor"}),
+    (
+        "case-consent-new",
+        "/cases/{case}/consents/new/",
+        {"reception"},
+        404,
+        {"supervisor"},
+    ),
+    (
+        "case-referral-new",
+        "/cases/{case}/referrals/new/",
+        {"reception"},
+        404,
+        {"supervisor"},
+    ),
     ("referral-inbox", "/referrals/inbox/", INBOX_ROLES, 403, set()),
-    ("referral", "/referrals/{referral}/", REGISTERING_ORG | {"decider", "idworker"},
-     404, set()),
+    (
+        "referral",
+        "/referrals/{referral}/",
+        REGISTERING_ORG | {"decider", "idworker"},
+        404,
+        set(),
+    ),
     ("decision-queue", "/decisions/", {"decider"}, 403, set()),
     ("deadlines-overdue", "/deadlines/overdue/", INBOX_ROLES, 403, set()),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("role", ROLES)

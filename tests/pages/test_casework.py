@@ -176,10 +176,14 @@ def test_the_interview_records_the_screening_and_shows_the_assessment(mechanism)
     assert form.content.decode().count('name="codes"') > 20
     response = client.post(
         f"/cases/{case.pk}/screen/?catalogue=ilo-2009-adult-labour",
-        {"catalogue_id": "ilo-2009-adult-labour", "codes": presumed_adult_codes(),
-         "interpreter_language": "ru", "notes": "Synthetic interview note."},
+        {
+            "catalogue_id": "ilo-2009-adult-labour",
+            "codes": presumed_adult_codes(),
+            "interpreter_language": "ru",
+            "notes": "Synthetic interview note.",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert response.redirect_chain[-1][0] == f"/cases/{case.pk}/#next-steps"
     assert Case.objects.get(pk=case.pk).state == "referral_pending"
     body = response.content.decode()
@@ -227,10 +231,15 @@ def test_consent_is_recorded_per_organisation_and_purpose(mechanism):
     assert "National Identification Authority (suggested by the pathway)" in body
     response = client.post(
         f"/cases/{case.pk}/consents/new/",
-        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
-         "given": "yes", "language": "ru", "interpreter_used": "on"},
+        {
+            "purpose": "identification",
+            "to_organisation_id": str(mechanism.authority.pk),
+            "given": "yes",
+            "language": "ru",
+            "interpreter_used": "on",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert messages_of(response) == [
         "Consent recorded: National Identification Authority, for Identification."
     ]
@@ -246,9 +255,12 @@ def test_sending_without_consent_is_refused_with_a_message_and_the_form_kept(
     case = screen(reception, register(reception))
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/?purpose=identification",
-        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
-         "urgency": "urgent"},
-    )  # fmt: skip
+        {
+            "purpose": "identification",
+            "to_organisation_id": str(mechanism.authority.pk),
+            "urgency": "urgent",
+        },
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert 'id="page-error"' in body
@@ -264,10 +276,13 @@ def test_the_referral_goes_with_consent(mechanism):
     consent(reception, case, mechanism.authority)
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/",
-        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
-         "urgency": "routine"},
+        {
+            "purpose": "identification",
+            "to_organisation_id": str(mechanism.authority.pk),
+            "urgency": "routine",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert messages_of(response) == [
         "Referral sent to National Identification Authority, for Identification."
     ]
@@ -281,9 +296,12 @@ def test_a_refusal_is_shown_in_the_readers_language(mechanism):
     case = screen(reception, register(reception))
     response = page_client("reception").post(
         f"/cases/{case.pk}/referrals/new/",
-        {"purpose": "identification", "to_organisation_id": str(mechanism.authority.pk),
-         "urgency": "routine"},
-    )  # fmt: skip
+        {
+            "purpose": "identification",
+            "to_organisation_id": str(mechanism.authority.pk),
+            "urgency": "routine",
+        },
+    )
     assert response.status_code == 409
     assert "συγκατάθεση" in response.content.decode()
 

@@ -82,16 +82,21 @@ def searches() -> list[AuditEvent]:
 def test_a_name_in_another_spelling_finds_the_person_and_is_audited(mechanism):
     reception = mechanism.user["reception"]
     wanted = register(
-        reception, given_names="Алёна", family_name="Тестова-Фёдорова",
+        reception,
+        given_names="Алёна",
+        family_name="Тестова-Фёдорова",
         date_of_birth="1994-06-07",
-    )  # fmt: skip
+    )
     register(reception, given_names="Алёна", family_name="Тестова")
     client = page_client("reception")
     response = client.post(
         "/cases/search/",
-        {"family_name": "АЛЕНА", "given_names": "тестова федорова",
-         "date_of_birth": "1994-06-07"},
-    )  # fmt: skip
+        {
+            "family_name": "АЛЕНА",
+            "given_names": "тестова федорова",
+            "date_of_birth": "1994-06-07",
+        },
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert f">{wanted.reference}</a>" in body
@@ -99,8 +104,12 @@ def test_a_name_in_another_spelling_finds_the_person_and_is_audited(mechanism):
     # A part of the name finds nothing: no substring search over clear text.
     partial = client.post(
         "/cases/search/",
-        {"family_name": "Тестова", "given_names": "Алёна", "date_of_birth": "1994-06-07"},
-    )  # fmt: skip
+        {
+            "family_name": "Тестова",
+            "given_names": "Алёна",
+            "date_of_birth": "1994-06-07",
+        },
+    )
     assert 'id="no-results"' in partial.content.decode()
     [first, second] = searches()
     assert first.actor == reception and first.reason_code == "name"
@@ -123,8 +132,10 @@ def test_search_by_case_number_state_and_deadline(mechanism):
     body = client.post("/cases/search/", {"due_by": "2999-01-01"}).content.decode()
     assert 'id="no-results"' in body  # no case has an open deadline yet
     assert [e.extra["criteria"] for e in searches()] == [
-        ["reference"], ["state"], ["deadline"],
-    ]  # fmt: skip
+        ["reference"],
+        ["state"],
+        ["deadline"],
+    ]
 
 
 def test_an_empty_search_is_refused_with_a_message_and_not_audited(mechanism):
@@ -180,9 +191,13 @@ def test_the_anonymous_notification_inbox_lists_what_the_authority_was_told(
     case = screen(reception, register(reception))
     inform_of_rights(reception, case)
     services.consent_record(
-        actor=reception, case_id=case.pk, to_organisation_id=mechanism.authority.pk,
-        purpose="identification", given=False, language="ru",
-    )  # fmt: skip
+        actor=reception,
+        case_id=case.pk,
+        to_organisation_id=mechanism.authority.pk,
+        purpose="identification",
+        given=False,
+        language="ru",
+    )
     client = page_client("reception")
     body = client.get(f"/cases/{case.pk}/").content.decode()
     assert primary_steps(body) == ["notify-anonymously"]

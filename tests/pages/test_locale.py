@@ -42,9 +42,12 @@ def test_english_long_dates_put_the_day_first(mechanism):
 
 @pytest.mark.parametrize(
     ("language", "russian", "ukraine"),
-    [("en", "Russian", "Ukraine"), ("ru", "русский", "Украина"),
-     ("el", "Ρωσικά", "Ουκρανία")],
-)  # fmt: skip
+    [
+        ("en", "Russian", "Ukraine"),
+        ("ru", "русский", "Украина"),
+        ("el", "Ρωσικά", "Ουκρανία"),
+    ],
+)
 def test_languages_and_countries_are_chosen_by_name_in_the_officers_language(
     mechanism, language, russian, ukraine
 ):

@@ -42,8 +42,10 @@ def test_other_roles_are_refused(case, username):
     client = page_client(username)
     for part in ("", "access/", "erase/"):
         assert client.get(url(case, part)).status_code in (403, 404)
-    response = client.post(url(case, "erase/"), {
-        "step": "2", "understood": "on", "reference": case.reference})  # fmt: skip
+    response = client.post(
+        url(case, "erase/"),
+        {"step": "2", "understood": "on", "reference": case.reference},
+    )
     assert response.status_code in (403, 404)
     assert not Case.objects.get(pk=case.pk).person.is_erased
 
@@ -82,22 +84,27 @@ def test_erasure_takes_two_confirmations(case):
     assert second.status_code == 200 and "Step 2 of 2" in second.content.decode()
     assert not Case.objects.get(pk=case.pk).person.is_erased
 
-    wrong = client.post(url(case, "erase/"), {
-        "step": "2", "understood": "on", "reference": "00000000"})  # fmt: skip
+    wrong = client.post(
+        url(case, "erase/"), {"step": "2", "understood": "on", "reference": "00000000"}
+    )
     assert wrong.status_code == 400
     assert "not this case" in wrong.content.decode()
     assert not Case.objects.get(pk=case.pk).person.is_erased
 
-    done = client.post(url(case, "erase/"), {
-        "step": "2", "understood": "on", "reference": case.reference.lower()})  # fmt: skip
+    done = client.post(
+        url(case, "erase/"),
+        {"step": "2", "understood": "on", "reference": case.reference.lower()},
+    )
     assert done.status_code == 302 and done["Location"] == url(case)
     assert Case.objects.get(pk=case.pk).person.is_erased
     assert events(case, "person.erased") == 1
     page = client.get(url(case)).content.decode()
     assert 'id="person-erased"' in page and "Personal data erased" in page
 
-    again = client.post(url(case, "erase/"), {
-        "step": "2", "understood": "on", "reference": case.reference})  # fmt: skip
+    again = client.post(
+        url(case, "erase/"),
+        {"step": "2", "understood": "on", "reference": case.reference},
+    )
     assert again.status_code == 409
     assert events(case, "person.erased") == 1
     gone = client.post(url(case, "access/"), {"identity_checked": "on"})

@@ -48,8 +48,12 @@ def _child_with_guardian(mechanism):
     result = screen(reception, case["id"], [])
     childworker = mechanism.client("childworker")
     answer(childworker, result["result"]["child_protection_referral"], "accept")
-    step(childworker, case["id"], "appoint-guardian",
-         {"guardian_id": str(mechanism.user["guardian"].pk)})  # fmt: skip
+    step(
+        childworker,
+        case["id"],
+        "appoint-guardian",
+        {"guardian_id": str(mechanism.user["guardian"].pk)},
+    )
     return reception, childworker, case["id"]
 
 
@@ -77,10 +81,18 @@ def test_only_child_protection_appoints_guardians(
     referral = refer(reception, case_id, mechanism.shelter, "shelter")
     caseworker = mechanism.client("caseworker")
     answer(caseworker, referral["id"], "accept")
-    stranger = mechanism.add_user("stranger_guardian", Role.GUARDIAN,
-                                  mechanism.org["South Guardianship Authority"])  # fmt: skip
-    refused = step(caseworker, case_id, "appoint-guardian",
-                   {"guardian_id": str(stranger.pk)}, expect=403)  # fmt: skip
+    stranger = mechanism.add_user(
+        "stranger_guardian",
+        Role.GUARDIAN,
+        mechanism.org["South Guardianship Authority"],
+    )
+    refused = step(
+        caseworker,
+        case_id,
+        "appoint-guardian",
+        {"guardian_id": str(stranger.pk)},
+        expect=403,
+    )
     assert refused["code"] == "child_protection_only"
 
 
@@ -118,15 +130,20 @@ def test_nobody_grants_themselves_a_personal_data_role(mechanism):
     admin = mechanism.user["admin"]
     with pytest.raises(Forbidden):
         nrm_services.membership_create(
-            user=admin, organisation=mechanism.reception_centre,
-            role=Role.SUPERVISOR, actor=admin,
-        )  # fmt: skip
+            user=admin,
+            organisation=mechanism.reception_centre,
+            role=Role.SUPERVISOR,
+            actor=admin,
+        )
     granted = nrm_services.membership_create(
-        user=mechanism.user["rapporteur"], organisation=mechanism.reception_centre,
-        role=Role.SUPERVISOR, actor=admin,
-    )  # fmt: skip
-    event = AuditEvent.objects.get(action="staff.membership_granted",
-                                   object_id=str(granted.pk))  # fmt: skip
+        user=mechanism.user["rapporteur"],
+        organisation=mechanism.reception_centre,
+        role=Role.SUPERVISOR,
+        actor=admin,
+    )
+    event = AuditEvent.objects.get(
+        action="staff.membership_granted", object_id=str(granted.pk)
+    )
     assert event.actor == admin
     nrm_services.membership_deactivate(membership_id=granted.pk, actor=admin)
     assert AuditEvent.objects.filter(action="staff.membership_revoked").count() == 1
@@ -146,6 +163,11 @@ def test_only_a_guardian_can_be_appointed(mechanism, who):
     childworker = mechanism.client("childworker")
     answer(childworker, Referral.objects.get(case_id=case["id"]).pk, "accept")
     guardian = str(mechanism.user[who].pk) if who in mechanism.user else who
-    refused = step(childworker, case["id"], "appoint-guardian",
-                   {"guardian_id": guardian}, expect=400)  # fmt: skip
+    refused = step(
+        childworker,
+        case["id"],
+        "appoint-guardian",
+        {"guardian_id": guardian},
+        expect=400,
+    )
     assert "guardian_id" in refused["detail"]

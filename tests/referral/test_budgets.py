@@ -59,9 +59,10 @@ def step_statements(client, case_id, name, body, state) -> list[str]:
     assert response.json()["case"]["state"] == state
     statements = [q["sql"] for q in ctx.captured_queries]
     case_reads = [
-        sql for sql in statements
+        sql
+        for sql in statements
         if sql.startswith("SELECT") and 'FROM "referral_case"' in sql
-    ]  # fmt: skip
+    ]
     assert len(case_reads) == 1, case_reads  # found, locked and checked once
     return statements
 

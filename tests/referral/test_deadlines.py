@@ -81,8 +81,10 @@ def test_a_failed_delivery_is_kept_and_retried(mechanism, monkeypatch):
     assert deliver_pending() == 0
     failed = OutboxMessage.objects.get(kind="referral.received")
     assert (failed.attempts, failed.last_error, failed.delivered_at) == (
-        1, "ConnectionError", None,
-    )  # fmt: skip
+        1,
+        "ConnectionError",
+        None,
+    )
     monkeypatch.undo()
     assert deliver_pending() >= 1
     failed.refresh_from_db()

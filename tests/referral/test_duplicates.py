@@ -85,8 +85,12 @@ def test_the_supervisor_sees_the_matches_and_resolves(mechanism, duplicate):
     assert match["case_reference"] == first["id"].split("-")[0].upper()
     assert match["organisation"]["name"] == "South Reception Centre"
     assert set(match) == {
-        "case_id", "case_reference", "organisation", "registered_at", "state"
-    }  # fmt: skip
+        "case_id",
+        "case_reference",
+        "organisation",
+        "registered_at",
+        "state",
+    }
     [read] = reads
     assert first["id"] not in detail.content.decode()
     assert read.actor == mechanism.user["supervisor"]
@@ -102,9 +106,10 @@ def test_the_supervisor_sees_the_matches_and_resolves(mechanism, duplicate):
     assert supervisor.get(REVIEWS).json()["results"] == []
     assert len(supervisor.get(f"{REVIEWS}?open=false").json()["results"]) == 1
     again = supervisor.post(
-        f"{REVIEWS}{item['id']}/resolve/", {"outcome": "different_people"},
+        f"{REVIEWS}{item['id']}/resolve/",
+        {"outcome": "different_people"},
         format="json",
-    )  # fmt: skip
+    )
     assert again.status_code == 409
 
 

@@ -95,8 +95,9 @@ def test_a_childs_identification_referral_needs_neither_consent_nor_a_guardian(
     assert state_of(case_id) == "assessment"
     # The refusal: an adult's identification referral still needs consent.
     _, adult_id = to_referral_pending(mechanism)
-    refused = refer(reception, adult_id, mechanism.authority, "identification",
-                    expect=409)  # fmt: skip
+    refused = refer(
+        reception, adult_id, mechanism.authority, "identification", expect=409
+    )
     assert refused["code"] == "consent_required"
 
 
@@ -104,15 +105,22 @@ def test_an_appointed_guardian_is_notified_and_records_the_childs_views(mechanis
     reception, case_id = child_in_child_protection(mechanism)
     guardianship = mechanism.org["South Guardianship Authority"]
     assert not _outbox("guardian.appointed").exists()
-    step(mechanism.client("childworker"), case_id, "appoint-guardian",
-         {"guardian_id": str(mechanism.user["guardian"].pk)})  # fmt: skip
+    step(
+        mechanism.client("childworker"),
+        case_id,
+        "appoint-guardian",
+        {"guardian_id": str(mechanism.user["guardian"].pk)},
+    )
     notice = _outbox("guardian.appointed", guardianship).get()
     assert notice.payload["case_id"] == case_id
     assert notice.payload["guardian_id"] == str(mechanism.user["guardian"].pk)
 
     guardian = mechanism.client("guardian")
-    body = {"views": "Synthetic: wants to stay in school.", "language": "ru",
-            "interpreter_present": True}  # fmt: skip
+    body = {
+        "views": "Synthetic: wants to stay in school.",
+        "language": "ru",
+        "interpreter_present": True,
+    }
     recorded = step(guardian, case_id, "record-child-views", body)["result"]
     assert recorded["language"] == "ru" and recorded["interpreter_present"] is True
     event = AuditEvent.objects.get(action="child.views_recorded", case_id=case_id)
@@ -134,29 +142,49 @@ def test_a_rebutted_presumption_of_minority_ends_the_guardianship(mechanism):
     guardian = mechanism.client("guardian")
     today = timezone.localdate().isoformat()
     # In doubt, the benefit stays with the person: still a child.
-    step(childworker, case_id, "record-age-assessment",
-         {"method": "interview", "result": "undetermined", "assessed_on": today})  # fmt: skip
+    step(
+        childworker,
+        case_id,
+        "record-age-assessment",
+        {"method": "interview", "result": "undetermined", "assessed_on": today},
+    )
     assert Case.objects.get(pk=case_id).person.is_child is True
     assert guardian.get(f"/api/v1/cases/{case_id}/").status_code == 200
     # Refusals: the reception centre may not assess age; a date in the
     # future and an unknown method are 400s; nothing was written by them.
-    refused = step(reception, case_id, "record-age-assessment",
-                   {"method": "interview", "result": "adult", "assessed_on": today},
-                   expect=403)  # fmt: skip
+    refused = step(
+        reception,
+        case_id,
+        "record-age-assessment",
+        {"method": "interview", "result": "adult", "assessed_on": today},
+        expect=403,
+    )
     assert refused["code"] == "forbidden"
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    refused = step(childworker, case_id, "record-age-assessment",
-                   {"method": "interview", "result": "adult", "assessed_on": tomorrow},
-                   expect=400)  # fmt: skip
+    refused = step(
+        childworker,
+        case_id,
+        "record-age-assessment",
+        {"method": "interview", "result": "adult", "assessed_on": tomorrow},
+        expect=400,
+    )
     assert refused["code"] == "assessed_on_in_future"
-    step(childworker, case_id, "record-age-assessment",
-         {"method": "x-ray", "result": "adult", "assessed_on": today}, expect=400)  # fmt: skip
+    step(
+        childworker,
+        case_id,
+        "record-age-assessment",
+        {"method": "x-ray", "result": "adult", "assessed_on": today},
+        expect=400,
+    )
     assert AgeAssessment.objects.filter(case_id=case_id).count() == 1
 
     # Majority confirmed: the presumption and the guardianship end, audited.
-    result = step(childworker, case_id, "record-age-assessment",
-                  {"method": "multidisciplinary", "result": "adult",
-                   "assessed_on": today})["result"]  # fmt: skip
+    result = step(
+        childworker,
+        case_id,
+        "record-age-assessment",
+        {"method": "multidisciplinary", "result": "adult", "assessed_on": today},
+    )["result"]
     assert result["result"] == "adult"
     case = Case.objects.get(pk=case_id)
     assert case.person.is_child is False
@@ -170,9 +198,13 @@ def test_a_rebutted_presumption_of_minority_ends_the_guardianship(mechanism):
     assert _outbox("guardian.ended", mechanism.org["South Guardianship Authority"])
     assert guardian.get(f"/api/v1/cases/{case_id}/").status_code == 404
     # An adult is not assessed again as a child.
-    refused = step(childworker, case_id, "record-age-assessment",
-                   {"method": "interview", "result": "adult", "assessed_on": today},
-                   expect=409)  # fmt: skip
+    refused = step(
+        childworker,
+        case_id,
+        "record-age-assessment",
+        {"method": "interview", "result": "adult", "assessed_on": today},
+        expect=409,
+    )
     assert refused["code"] == "not_a_child"
 
 
@@ -183,8 +215,13 @@ def test_an_age_assessment_is_recorded_by_the_competent_or_child_protection_auth
     _, case_id = child_assisted_by_shelter(mechanism)
     today = timezone.localdate().isoformat()
     body = {"method": "documents", "result": "child", "assessed_on": today}
-    refused = step(mechanism.client("caseworker"), case_id, "record-age-assessment",
-                   body, expect=403)  # fmt: skip
+    refused = step(
+        mechanism.client("caseworker"),
+        case_id,
+        "record-age-assessment",
+        body,
+        expect=403,
+    )
     assert refused["code"] == "age_assessor_only"
     step(mechanism.client("childworker"), case_id, "record-age-assessment", body)
 
@@ -217,9 +254,16 @@ def test_a_birthday_passing_majority_raises_a_review_never_a_silent_change(mecha
     ).exists()
     # The review is answered by an age assessment (here: still a child).
     with time_machine.travel(PINNED + timedelta(days=21), tick=False):
-        step(mechanism.client("childworker"), case_id, "record-age-assessment",
-             {"method": "documents", "result": "child",
-              "assessed_on": timezone.localdate().isoformat()})  # fmt: skip
+        step(
+            mechanism.client("childworker"),
+            case_id,
+            "record-age-assessment",
+            {
+                "method": "documents",
+                "result": "child",
+                "assessed_on": timezone.localdate().isoformat(),
+            },
+        )
     review.refresh_from_db()
     assert review.met_at is not None
     assert Case.objects.get(pk=case_id).person.is_child is True
@@ -261,8 +305,9 @@ def test_a_missing_child_alerts_the_police_contact_and_starts_an_overdue_clock(
     # Refusals: an adult is not reported as a missing child; contact lost
     # raises no alert.
     reception, adult_id = to_assessment(mechanism)
-    refused = step(reception, adult_id, "suspend", {"reason": "child_missing"},
-                   expect=409)  # fmt: skip
+    refused = step(
+        reception, adult_id, "suspend", {"reason": "child_missing"}, expect=409
+    )
     assert refused["code"] == "not_a_child"
     step(reception, adult_id, "suspend", {"reason": "contact_lost"})
     assert _outbox("child.missing").count() == 1
@@ -298,24 +343,28 @@ def test_a_reconsideration_is_decided_by_the_second_authority_on_request(mechani
     # does not even see the case), the first authority no longer
     # reconsiders, and the authority is not an assisting organisation.
     decide(regional, case_id, "reconsideration", True, expect=404)
-    refused = decide(mechanism.client("second_decider"), case_id, "reconsideration",
-                     True, expect=403)  # fmt: skip
+    refused = decide(
+        mechanism.client("second_decider"), case_id, "reconsideration", True, expect=403
+    )
     assert refused["code"] == "not_the_reconsidering_authority"
-    refused = request_reconsideration(mechanism.client("idworker"), case_id,
-                                      expect=403)  # fmt: skip
+    refused = request_reconsideration(mechanism.client("idworker"), case_id, expect=403)
     assert refused["code"] == "not_assisting"
-    step(caseworker, case_id, "request-reconsideration", {"by_person": True},
-         expect=400)  # fmt: skip
+    step(
+        caseworker, case_id, "request-reconsideration", {"by_person": True}, expect=400
+    )
     # The shelter asks for the person, never on its own account.
-    refused = request_reconsideration(caseworker, case_id, by_person=False,
-                                      expect=403)  # fmt: skip
+    refused = request_reconsideration(caseworker, case_id, by_person=False, expect=403)
     assert refused["code"] == "person_request_only"
 
     made = request_reconsideration(caseworker, case_id, by_person=True)
     assert made["by_person"] is True
     assert made["organisation"]["id"] == str(mechanism.shelter.pk)
-    assert _outbox("decision.reconsideration_requested",
-                   mechanism.second_authority).count() == 1  # fmt: skip
+    assert (
+        _outbox(
+            "decision.reconsideration_requested", mechanism.second_authority
+        ).count()
+        == 1
+    )
     refused = request_reconsideration(reception, case_id, expect=409)
     assert refused["code"] == "reconsideration_already_requested"
 
@@ -355,8 +404,12 @@ def test_nobody_reconsiders_their_own_decision(mechanism):
 
 def test_consent_needs_the_person_informed_of_their_rights_first(mechanism):
     reception, case_id = to_referral_pending(mechanism)
-    body = {"to_organisation_id": str(mechanism.authority.pk),
-            "purpose": "identification", "given": True, "language": "ru"}  # fmt: skip
+    body = {
+        "to_organisation_id": str(mechanism.authority.pk),
+        "purpose": "identification",
+        "given": True,
+        "language": "ru",
+    }
     refused = step(reception, case_id, "record-consent", body, expect=409)
     assert refused["code"] == "rights_information_required"
     assert refused["detail"] == {"missing_step": "inform-of-rights"}
@@ -407,16 +460,21 @@ def test_child_protection_is_checked_at_the_organisation_holding_the_case(
     _, case_id = child_assisted_by_shelter(mechanism)
     caseworker = mechanism.user["caseworker"]
     nrm_services.membership_create(
-        user=caseworker, organisation=mechanism.org["South Guardianship Authority"],
+        user=caseworker,
+        organisation=mechanism.org["South Guardianship Authority"],
         role=Role.CASE_WORKER,
-    )  # fmt: skip
+    )
     client = mechanism.client("caseworker")
     body = {"guardian_id": str(mechanism.user["guardian"].pk)}
     refused = step(client, case_id, "appoint-guardian", body, expect=403)
     assert refused["code"] == "child_protection_only"
-    refused = step(client, case_id, "record-best-interests",
-                   {"recommendation": "remain", "summary": "Synthetic."},
-                   expect=403)  # fmt: skip
+    refused = step(
+        client,
+        case_id,
+        "record-best-interests",
+        {"recommendation": "remain", "summary": "Synthetic."},
+        expect=403,
+    )
     assert refused["code"] == "child_protection_only"
     step(mechanism.client("childworker"), case_id, "appoint-guardian", body)
 
@@ -426,10 +484,14 @@ def test_a_reception_centre_supervisor_cannot_appoint_a_guardian(mechanism):
     case = register(reception, child_payload())
     screen(reception, case["id"], [])
     body = {"guardian_id": str(mechanism.user["guardian"].pk)}
-    refused = step(mechanism.client("supervisor"), case["id"], "appoint-guardian",
-                   body, expect=403)  # fmt: skip
+    refused = step(
+        mechanism.client("supervisor"), case["id"], "appoint-guardian", body, expect=403
+    )
     assert refused["code"] == "child_protection_only"
     assert not GuardianAppointment.objects.filter(case_id=case["id"]).exists()
-    answer(mechanism.client("childworker"),
-           Referral.objects.get(case_id=case["id"]).pk, "accept")  # fmt: skip
+    answer(
+        mechanism.client("childworker"),
+        Referral.objects.get(case_id=case["id"]).pk,
+        "accept",
+    )
     step(mechanism.client("childworker"), case["id"], "appoint-guardian", body)

@@ -72,8 +72,13 @@ def test_adult_labour_case_from_registration_to_recognition_and_closure(mechanis
         decide(mechanism.client("decider"), case["id"], "conclusive_grounds", True)
     assert state_of(case["id"]) == "recognised"
 
-    step(mechanism.client("caseworker"), case["id"], "close",
-         {"reason": "durable_solution"}, expect=404)  # fmt: skip
+    step(
+        mechanism.client("caseworker"),
+        case["id"],
+        "close",
+        {"reason": "durable_solution"},
+        expect=404,
+    )
     step(reception, case["id"], "close", {"reason": "durable_solution"})
     assert state_of(case["id"]) == "closed"
 
@@ -97,8 +102,9 @@ def test_conclusive_decision_at_the_persons_request_during_recovery(mechanism):
     decider = mechanism.client("decider")
     decide(decider, case_id, "reasonable_grounds", True)
     request = person_request(mechanism.client("idworker"), case_id, "early_decision")
-    decide(decider, case_id, "conclusive_grounds", True,
-           person_request_id=request["id"])  # fmt: skip
+    decide(
+        decider, case_id, "conclusive_grounds", True, person_request_id=request["id"]
+    )
     assert state_of(case_id) == "recognised"
 
 
@@ -135,8 +141,7 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     )
 
     # Staff cannot consent for the child; the appointed guardian does.
-    refused = consent(reception, case["id"], mechanism.shelter, "shelter",
-                      expect=403)  # fmt: skip
+    refused = consent(reception, case["id"], mechanism.shelter, "shelter", expect=403)
     assert refused["code"] == "guardian_consents"
     guardian = mechanism.client("guardian")
     seen = guardian.get(f"/api/v1/cases/{case['id']}/").json()
@@ -145,11 +150,16 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
     refer(reception, case["id"], mechanism.shelter, "shelter")
 
     # No closure (nor return) without a best-interests assessment.
-    refused = step(reception, case["id"], "close", {"reason": "consent_withdrawn"},
-                   expect=409)  # fmt: skip
+    refused = step(
+        reception, case["id"], "close", {"reason": "consent_withdrawn"}, expect=409
+    )
     assert refused["code"] == "best_interests_assessment_required"
-    step(childworker, case["id"], "record-best-interests",
-         {"recommendation": "family_reunification", "summary": "Synthetic summary."})  # fmt: skip
+    step(
+        childworker,
+        case["id"],
+        "record-best-interests",
+        {"recommendation": "family_reunification", "summary": "Synthetic summary."},
+    )
     step(reception, case["id"], "close", {"reason": "consent_withdrawn"})
     assert state_of(case["id"]) == "closed"
 
@@ -157,8 +167,9 @@ def test_child_case_with_child_protection_guardian_and_best_interests(mechanism)
 def test_adult_who_refuses_consent_is_notified_anonymously(mechanism):
     reception, case_id = to_referral_pending(mechanism)
     consent(reception, case_id, mechanism.authority, "identification", given=False)
-    refused = refer(reception, case_id, mechanism.authority, "identification",
-                    expect=409)  # fmt: skip
+    refused = refer(
+        reception, case_id, mechanism.authority, "identification", expect=409
+    )
     assert refused["code"] == "consent_required"
 
     step(reception, case_id, "notify-anonymously", {})
@@ -167,9 +178,14 @@ def test_adult_who_refuses_consent_is_notified_anonymously(mechanism):
     assert inbox.status_code == 200
     [notice] = inbox.json()["results"]
     assert set(notice) == {
-        "id", "from_organisation", "sex", "age_group", "citizenship",
-        "exploitation_forms", "sent_at",
-    }  # fmt: skip
+        "id",
+        "from_organisation",
+        "sex",
+        "age_group",
+        "citizenship",
+        "exploitation_forms",
+        "sent_at",
+    }
     person = Case.objects.get(pk=case_id).person
     body = inbox.content.decode()
     for value in (person.given_names, person.family_name, case_id, "Synthetic"):
@@ -182,8 +198,9 @@ def test_declined_referral_is_rerouted(mechanism):
     reception, case_id = to_referral_pending(mechanism)
     consent(reception, case_id, mechanism.authority, "identification")
     first = refer(reception, case_id, mechanism.authority, "identification")
-    answer(mechanism.client("idworker"), first["id"], "decline",
-           {"reason": "no_capacity"})  # fmt: skip
+    answer(
+        mechanism.client("idworker"), first["id"], "decline", {"reason": "no_capacity"}
+    )
     assert state_of(case_id) == "referral_pending"
     assert OutboxMessage.objects.filter(
         kind="referral.declined", organisation=mechanism.reception_centre

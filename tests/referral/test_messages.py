@@ -17,8 +17,14 @@ import pytest
 from django.conf import settings
 from django.utils.translation import gettext, override
 
-ERRORS = {"ApplicationError", "InvalidInput", "Forbidden", "NotVisible", "Conflict",
-          "DataErased"}  # fmt: skip
+ERRORS = {
+    "ApplicationError",
+    "InvalidInput",
+    "Forbidden",
+    "NotVisible",
+    "Conflict",
+    "DataErased",
+}
 APPS = ("config", "indicators", "nrm", "referral", "training")
 # The statistics API's refusals are translated at their raise sites but share
 # the generic `invalid` code (their detail names the field); their texts are
@@ -77,10 +83,13 @@ def raise_sites() -> list[Site]:
                         relative.removesuffix(".py").replace("/", ".")
                     )
                 code = next(
-                    (k.value.value for k in node.keywords
-                     if k.arg == "code" and isinstance(k.value, ast.Constant)),
+                    (
+                        k.value.value
+                        for k in node.keywords
+                        if k.arg == "code" and isinstance(k.value, ast.Constant)
+                    ),
                     None,
-                )  # fmt: skip
+                )
                 if node.func.id == "NotVisible" and not node.args:
                     # The one 404: absent and invisible answer alike.
                     texts, marked, code = ("Not found.",), True, "not_found"

@@ -38,8 +38,9 @@ def test_a_new_member_of_the_organisation_sees_its_cases(mechanism):
     from nrm.roles import Role
 
     _, case_id = to_referral_pending(mechanism)
-    newcomer = mechanism.add_user("newcomer", Role.RECEPTION_OFFICER,
-                                  mechanism.reception_centre)  # fmt: skip
+    newcomer = mechanism.add_user(
+        "newcomer", Role.RECEPTION_OFFICER, mechanism.reception_centre
+    )
     assert policy.visible_cases(newcomer).filter(pk=case_id).exists()
 
 

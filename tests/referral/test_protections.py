@@ -69,18 +69,27 @@ def presumed_victim(mechanism) -> tuple[object, str]:
 def assess_risk(client, case_id, expect=200) -> dict:
     return record(
         step(
-            client, case_id, "assess-risk",
-            {"retrafficking_risk": "high", "return_risk": "medium",
-             "reasons": "Synthetic reasons for the risk levels."},
+            client,
+            case_id,
+            "assess-risk",
+            {
+                "retrafficking_risk": "high",
+                "return_risk": "medium",
+                "reasons": "Synthetic reasons for the risk levels.",
+            },
             expect=expect,
         )
-    )  # fmt: skip
+    )
 
 
 def close_for_return(client, case_id, expect=200, **extra) -> dict:
-    body = {"reason": "return", "return_kind": "voluntary",
-            "partner_organisation_id": None, "partner_name": "Synthetic Partner NGO",
-            **extra}  # fmt: skip
+    body = {
+        "reason": "return",
+        "return_kind": "voluntary",
+        "partner_organisation_id": None,
+        "partner_name": "Synthetic Partner NGO",
+        **extra,
+    }
     return step(client, case_id, "close", body, expect=expect)
 
 
@@ -140,7 +149,7 @@ def test_a_recorded_request_of_the_person_is_sealed_and_audited(mechanism):
             case_id,
             "record-person-request",
             {"kind": "transfer", "language": "ru", "text": words},
-        )  # fmt: skip
+        )
     )
     assert "text" not in result
     stored = PersonRequest.objects.get(pk=result["id"])
@@ -151,15 +160,35 @@ def test_a_recorded_request_of_the_person_is_sealed_and_audited(mechanism):
     assert event.reason_code == "transfer" and words not in str(event.extra)
     # Refusals: a blank text, an unknown kind, a role that records no consent,
     # another organisation's case.
-    blank = step(reception, case_id, "record-person-request",
-                 {"kind": "return", "language": "ru", "text": "  "}, expect=400)  # fmt: skip
+    blank = step(
+        reception,
+        case_id,
+        "record-person-request",
+        {"kind": "return", "language": "ru", "text": "  "},
+        expect=400,
+    )
     assert blank["code"] in {"invalid", "request_text_required"}
-    step(reception, case_id, "record-person-request",
-         {"kind": "asylum", "language": "ru", "text": "Synthetic."}, expect=400)  # fmt: skip
-    step(mechanism.client("decider"), case_id, "record-person-request",
-         {"kind": "return", "language": "ru", "text": "Synthetic."}, expect=403)  # fmt: skip
-    step(mechanism.client("south_reception"), case_id, "record-person-request",
-         {"kind": "return", "language": "ru", "text": "Synthetic."}, expect=404)  # fmt: skip
+    step(
+        reception,
+        case_id,
+        "record-person-request",
+        {"kind": "asylum", "language": "ru", "text": "Synthetic."},
+        expect=400,
+    )
+    step(
+        mechanism.client("decider"),
+        case_id,
+        "record-person-request",
+        {"kind": "return", "language": "ru", "text": "Synthetic."},
+        expect=403,
+    )
+    step(
+        mechanism.client("south_reception"),
+        case_id,
+        "record-person-request",
+        {"kind": "return", "language": "ru", "text": "Synthetic."},
+        expect=404,
+    )
 
 
 def test_no_transfer_during_the_recovery_period_without_a_recorded_request(
@@ -174,8 +203,12 @@ def test_no_transfer_during_the_recovery_period_without_a_recorded_request(
     assert state_of(case_id) == "presumed_victim"
 
     request = person_request(reception, case_id, "transfer")
-    step(reception, case_id, "transfer",
-         {"country": "XC", "person_request_id": request["id"]})  # fmt: skip
+    step(
+        reception,
+        case_id,
+        "transfer",
+        {"country": "XC", "person_request_id": request["id"]},
+    )
     assert state_of(case_id) == "transferred"
     deadline = Deadline.objects.get(case_id=case_id, kind="recovery_period_end")
     assert deadline.cancelled_at is not None
@@ -183,9 +216,10 @@ def test_no_transfer_during_the_recovery_period_without_a_recorded_request(
     assert ended.kind == "recovery.protection_ended"
     assert ended.payload["cause"] == "transferred"
     assert AuditEvent.objects.filter(
-        case_id=case_id, action="recovery.protection_notice_sent",
+        case_id=case_id,
+        action="recovery.protection_notice_sent",
         reason_code="recovery.protection_ended",
-    ).exists()  # fmt: skip
+    ).exists()
 
 
 def test_a_transfer_outside_the_recovery_period_needs_no_request(mechanism):
@@ -204,19 +238,32 @@ def test_an_early_conclusive_decision_names_a_recorded_request_not_a_flag(
     refused = decide(decider, case_id, "conclusive_grounds", False, expect=409)
     assert refused["code"] == "recovery_period_running"
     # The old flag is no longer an input.
-    refused = decide(decider, case_id, "conclusive_grounds", False, expect=400,
-                     at_person_request=True)  # fmt: skip
+    refused = decide(
+        decider,
+        case_id,
+        "conclusive_grounds",
+        False,
+        expect=400,
+        at_person_request=True,
+    )
     # A request of another case, or of another kind, is refused.
     _, other_id = presumed_victim(mechanism)
     elsewhere = person_request(reception, other_id, "early_decision")
-    refused = decide(decider, case_id, "conclusive_grounds", False, expect=400,
-                     person_request_id=elsewhere["id"])  # fmt: skip
+    refused = decide(
+        decider,
+        case_id,
+        "conclusive_grounds",
+        False,
+        expect=400,
+        person_request_id=elsewhere["id"],
+    )
     assert refused["code"] == "unknown_person_request"
     assert state_of(case_id) == "presumed_victim"
 
     request = person_request(reception, case_id, "early_decision")
-    decision = decide(decider, case_id, "conclusive_grounds", False,
-                      person_request_id=request["id"])  # fmt: skip
+    decision = decide(
+        decider, case_id, "conclusive_grounds", False, person_request_id=request["id"]
+    )
     assert decision["result"]["person_request_id"] == request["id"]
     assert state_of(case_id) == "not_identified"
     stored = Decision.objects.get(pk=decision["result"]["id"])
@@ -236,8 +283,9 @@ def test_a_positive_reasonable_grounds_decision_sends_a_protection_notice(
     assert notice.kind == "recovery.protection_notice"
     assert notice.organisation.name == "North Border Police"
     assert notice.payload == {
-        "case_reference": case.reference, "recovery_ends_on": "2026-12-30",
-    }  # fmt: skip
+        "case_reference": case.reference,
+        "recovery_ends_on": "2026-12-30",
+    }
     person = case.person
     for value in (person.given_names, person.family_name, str(case.pk)):
         assert value not in str(notice.payload)
@@ -270,8 +318,7 @@ def test_a_negative_reasonable_grounds_decision_sends_no_protection_notice(
 
 def test_close_reasons_must_fit_the_state(mechanism):
     reception, case_id = to_referral_pending(mechanism)  # screened presumed
-    refused = step(reception, case_id, "close", {"reason": "no_indicators"},
-                   expect=409)  # fmt: skip
+    refused = step(reception, case_id, "close", {"reason": "no_indicators"}, expect=409)
     assert refused["code"] == "close_reason_unfit"
     assert refused["detail"] == {"state": "referral_pending", "reason": "no_indicators"}
     assert state_of(case_id) == "referral_pending"
@@ -282,8 +329,9 @@ def test_close_reasons_must_fit_the_state(mechanism):
 def test_no_indicators_closes_a_case_screened_without_indicators(mechanism):
     reception = mechanism.client("reception")
     case = register(reception, person_payload())
-    refused = step(reception, case["id"], "close", {"reason": "no_indicators"},
-                   expect=409)  # fmt: skip
+    refused = step(
+        reception, case["id"], "close", {"reason": "no_indicators"}, expect=409
+    )
     assert refused["code"] == "close_reason_unfit"  # not screened yet
     screen(reception, case["id"], [])
     step(reception, case["id"], "close", {"reason": "no_indicators"})
@@ -295,8 +343,13 @@ def test_the_registering_centre_cannot_close_while_the_authority_assesses(
 ):
     reception, case_id = to_assessment(mechanism)
     for username in ("reception", "supervisor"):
-        refused = step(mechanism.client(username), case_id, "close",
-                       {"reason": "consent_withdrawn"}, expect=409)  # fmt: skip
+        refused = step(
+            mechanism.client(username),
+            case_id,
+            "close",
+            {"reason": "consent_withdrawn"},
+            expect=409,
+        )
         assert refused["code"] == "authority_holds_case"
     assert state_of(case_id) == "assessment"
     # Once the authority decided, the case may close on a fitting reason.
@@ -323,9 +376,13 @@ def test_the_close_table_in_the_docs_matches_the_workflow_table():
 
 def test_return_details_are_for_a_close_for_return_only(mechanism):
     reception, case_id = to_referral_pending(mechanism)
-    refused = step(reception, case_id, "close",
-                   {"reason": "consent_withdrawn", "return_kind": "forced"},
-                   expect=400)  # fmt: skip
+    refused = step(
+        reception,
+        case_id,
+        "close",
+        {"reason": "consent_withdrawn", "return_kind": "forced"},
+        expect=400,
+    )
     assert refused["code"] == "return_details_unexpected"
     assert state_of(case_id) == "referral_pending"
 
@@ -340,16 +397,32 @@ def test_a_return_needs_a_risk_assessment_for_adults(mechanism, pinned):
     refused = close_for_return(reception, case_id, expect=409)
     assert refused["code"] == "risk_assessment_required"
 
-    bad = step(reception, case_id, "assess-risk",
-               {"retrafficking_risk": "extreme", "return_risk": "low",
-                "reasons": "Synthetic."}, expect=400)  # fmt: skip
+    bad = step(
+        reception,
+        case_id,
+        "assess-risk",
+        {
+            "retrafficking_risk": "extreme",
+            "return_risk": "low",
+            "reasons": "Synthetic.",
+        },
+        expect=400,
+    )
     assert "retrafficking_risk" in bad["detail"]
-    step(mechanism.client("supervisor"), case_id, "assess-risk",
-         {"retrafficking_risk": "low", "return_risk": "low",
-          "reasons": "Synthetic."}, expect=403)  # fmt: skip
-    step(mechanism.client("south_reception"), case_id, "assess-risk",
-         {"retrafficking_risk": "low", "return_risk": "low",
-          "reasons": "Synthetic."}, expect=404)  # fmt: skip
+    step(
+        mechanism.client("supervisor"),
+        case_id,
+        "assess-risk",
+        {"retrafficking_risk": "low", "return_risk": "low", "reasons": "Synthetic."},
+        expect=403,
+    )
+    step(
+        mechanism.client("south_reception"),
+        case_id,
+        "assess-risk",
+        {"retrafficking_risk": "low", "return_risk": "low", "reasons": "Synthetic."},
+        expect=404,
+    )
     assessment = assess_risk(reception, case_id)
     assert assessment["retrafficking_risk"] == "high"
     assert (
@@ -362,8 +435,13 @@ def test_a_return_needs_a_risk_assessment_for_adults(mechanism, pinned):
     refused = close_for_return(reception, case_id, expect=400, partner_name="")
     assert refused["code"] == "return_partner_required"
     partner = mechanism.foreign_nrm
-    close_for_return(reception, case_id, return_kind="forced", partner_name="",
-                     partner_organisation_id=str(partner.pk))  # fmt: skip
+    close_for_return(
+        reception,
+        case_id,
+        return_kind="forced",
+        partner_name="",
+        partner_organisation_id=str(partner.pk),
+    )
     assert state_of(case_id) == "closed"
     returned = CaseReturn.objects.get(case_id=case_id)
     assert returned.kind == "forced" and returned.partner_organisation == partner
@@ -380,8 +458,12 @@ def test_a_return_needs_a_risk_assessment_for_children(mechanism):
     result = screen(reception, case["id"], [])
     childworker = mechanism.client("childworker")
     answer(childworker, result["result"]["child_protection_referral"], "accept")
-    step(childworker, case["id"], "record-best-interests",
-         {"recommendation": "family_reunification", "summary": "Synthetic."})  # fmt: skip
+    step(
+        childworker,
+        case["id"],
+        "record-best-interests",
+        {"recommendation": "family_reunification", "summary": "Synthetic."},
+    )
     refused = close_for_return(reception, case["id"], expect=409)
     assert refused["code"] == "risk_assessment_required"
     assess_risk(childworker, case["id"])
@@ -403,8 +485,13 @@ def test_a_partner_named_in_free_text_is_sealed(mechanism):
 
 def test_reintegration_follow_up_is_a_deadline_the_sweep_watches(mechanism, pinned):
     reception, case_id = to_referral_pending(mechanism)
-    refused = step(reception, case_id, "record-reintegration-follow-up",
-                   {"outcome": "in_contact"}, expect=409)  # fmt: skip
+    refused = step(
+        reception,
+        case_id,
+        "record-reintegration-follow-up",
+        {"outcome": "in_contact"},
+        expect=409,
+    )
     assert refused["code"] == "no_reintegration_due"
     assess_risk(reception, case_id)
     close_for_return(reception, case_id)
@@ -416,15 +503,33 @@ def test_reintegration_follow_up_is_a_deadline_the_sweep_watches(mechanism, pinn
         assert overdue.organisation == mechanism.reception_centre
         assert overdue.payload["deadline_kind"] == "reintegration_follow_up"
         reception = mechanism.client("reception")
-        step(reception, case_id, "record-reintegration-follow-up",
-             {"outcome": "bored"}, expect=400)  # fmt: skip
-        step(mechanism.client("caseworker"), case_id,
-             "record-reintegration-follow-up", {"outcome": "in_contact"},
-             expect=404)  # fmt: skip
-        step(reception, case_id, "record-reintegration-follow-up",
-             {"outcome": "needs_support"})  # fmt: skip
-        again = step(reception, case_id, "record-reintegration-follow-up",
-                     {"outcome": "in_contact"}, expect=409)  # fmt: skip
+        step(
+            reception,
+            case_id,
+            "record-reintegration-follow-up",
+            {"outcome": "bored"},
+            expect=400,
+        )
+        step(
+            mechanism.client("caseworker"),
+            case_id,
+            "record-reintegration-follow-up",
+            {"outcome": "in_contact"},
+            expect=404,
+        )
+        step(
+            reception,
+            case_id,
+            "record-reintegration-follow-up",
+            {"outcome": "needs_support"},
+        )
+        again = step(
+            reception,
+            case_id,
+            "record-reintegration-follow-up",
+            {"outcome": "in_contact"},
+            expect=409,
+        )
         assert again["code"] == "no_reintegration_due"
     follow_up = Deadline.objects.get(case_id=case_id, kind="reintegration_follow_up")
     assert follow_up.met_at is not None
@@ -447,18 +552,38 @@ def test_non_punishment_notice_is_recorded_for_a_presumed_victim(mechanism, pinn
     assert refused["code"] == "not_a_presumed_victim"
 
     reception, case_id = presumed_victim(mechanism)
-    step(mechanism.client("decider"), case_id, "notify-non-punishment", body,
-         expect=403)  # fmt: skip
-    step(mechanism.client("south_reception"), case_id, "notify-non-punishment",
-         body, expect=404)  # fmt: skip
-    step(reception, case_id, "notify-non-punishment",
-         {"notified_organisation_id": str(police.pk)}, expect=400)  # fmt: skip
-    future = step(reception, case_id, "notify-non-punishment",
-                  {**body, "notified_on": "2026-12-01"}, expect=400)  # fmt: skip
+    step(
+        mechanism.client("decider"), case_id, "notify-non-punishment", body, expect=403
+    )
+    step(
+        mechanism.client("south_reception"),
+        case_id,
+        "notify-non-punishment",
+        body,
+        expect=404,
+    )
+    step(
+        reception,
+        case_id,
+        "notify-non-punishment",
+        {"notified_organisation_id": str(police.pk)},
+        expect=400,
+    )
+    future = step(
+        reception,
+        case_id,
+        "notify-non-punishment",
+        {**body, "notified_on": "2026-12-01"},
+        expect=400,
+    )
     assert future["code"] == "date_in_future"
-    unknown = step(reception, case_id, "notify-non-punishment",
-                   {**body, "notified_organisation_id": str(case_id)},
-                   expect=400)  # fmt: skip
+    unknown = step(
+        reception,
+        case_id,
+        "notify-non-punishment",
+        {**body, "notified_organisation_id": str(case_id)},
+        expect=400,
+    )
     assert unknown["code"] == "unknown_organisation"
 
     notice = record(step(reception, case_id, "notify-non-punishment", body))
@@ -485,13 +610,27 @@ def test_residence_permit_is_recorded_after_recognition(mechanism, pinned):
         decide(mechanism.client("decider"), case_id, "conclusive_grounds", True)
         assert state_of(case_id) == "recognised"
         reception = mechanism.client("reception")
-        step(mechanism.client("decider"), case_id, "record-residence-permit", body,
-             expect=403)  # fmt: skip
-        step(reception, case_id, "record-residence-permit",
-             {"status": "pending", "status_on": "2026-12-31"}, expect=400)  # fmt: skip
-        future = step(reception, case_id, "record-residence-permit",
-                      {"status": "granted", "status_on": "2027-01-01"},
-                      expect=400)  # fmt: skip
+        step(
+            mechanism.client("decider"),
+            case_id,
+            "record-residence-permit",
+            body,
+            expect=403,
+        )
+        step(
+            reception,
+            case_id,
+            "record-residence-permit",
+            {"status": "pending", "status_on": "2026-12-31"},
+            expect=400,
+        )
+        future = step(
+            reception,
+            case_id,
+            "record-residence-permit",
+            {"status": "granted", "status_on": "2027-01-01"},
+            expect=400,
+        )
         assert future["code"] == "date_in_future"
         step(reception, case_id, "record-residence-permit", body)
         granted = record(
@@ -500,7 +639,7 @@ def test_residence_permit_is_recorded_after_recognition(mechanism, pinned):
                 case_id,
                 "record-residence-permit",
                 {"status": "granted", "status_on": "2026-12-31"},
-            )  # fmt: skip
+            )
         )
     assert granted["status"] == "granted" and granted["status_on"] == "2026-12-31"
     assert list(
@@ -513,9 +652,13 @@ def test_residence_permit_is_recorded_after_recognition(mechanism, pinned):
 
 @pytest.mark.parametrize(
     "name",
-    ["record-person-request", "notify-non-punishment", "assess-risk",
-     "record-residence-permit"],
-)  # fmt: skip
+    [
+        "record-person-request",
+        "notify-non-punishment",
+        "assess-risk",
+        "record-residence-permit",
+    ],
+)
 def test_the_new_steps_have_their_page(mechanism, name):
     _, case_id = presumed_victim(mechanism)
     if name == "record-residence-permit":

@@ -27,8 +27,9 @@ def test_concurrent_same_transition_one_wins():
             barrier.wait(timeout=10)
             response = client.post(
                 f"/api/v1/cases/{case_id}/transitions/suspend/",
-                {"reason": "contact_lost"}, format="json",
-            )  # fmt: skip
+                {"reason": "contact_lost"},
+                format="json",
+            )
             statuses.append(response.status_code)
         finally:
             connection.close()

@@ -39,11 +39,24 @@ def test_foreign_organisation_gets_404_everywhere(mechanism):
     _, case_id = to_referral_pending(mechanism)
     other = mechanism.client("south_reception")
     before = snapshot(case_id)
-    for path in ["", "transitions/", "screenings/", "consents/", "referrals/",
-                 "decisions/", "history/"]:  # fmt: skip
+    for path in [
+        "",
+        "transitions/",
+        "screenings/",
+        "consents/",
+        "referrals/",
+        "decisions/",
+        "history/",
+    ]:
         assert other.get(f"/api/v1/cases/{case_id}/{path}").status_code == 404
-    assert other.post(f"/api/v1/cases/{case_id}/transitions/close/",
-                      {"reason": "no_indicators"}, format="json").status_code == 404  # fmt: skip
+    assert (
+        other.post(
+            f"/api/v1/cases/{case_id}/transitions/close/",
+            {"reason": "no_indicators"},
+            format="json",
+        ).status_code
+        == 404
+    )
     assert screen(other, case_id, [], expect=404)["code"] == "not_found"
     assert case_id not in other.get("/api/v1/cases/").content.decode()
     assert snapshot(case_id) == before
@@ -65,8 +78,9 @@ def test_wrong_role_is_403_on_a_visible_case(mechanism):
     # A reception officer may not decide; a case worker of the authority
     # (who can see the case) may not decide either.
     assert decide(reception, case_id, "reasonable_grounds", True, expect=403)
-    refused = decide(mechanism.client("idworker"), case_id, "reasonable_grounds", True,
-                     expect=403)  # fmt: skip
+    refused = decide(
+        mechanism.client("idworker"), case_id, "reasonable_grounds", True, expect=403
+    )
     assert refused["code"] == "not_the_deciding_authority"
     # The supervisor sees the case but may not screen it.
     assert screen(mechanism.client("supervisor"), case_id, [], expect=403)
@@ -92,8 +106,13 @@ def test_wrong_state_is_409(mechanism):
     referral = Referral.objects.get(case_id=case_id, purpose="identification")
     again = answer(mechanism.client("idworker"), referral.pk, "accept", expect=409)
     assert again["code"] == "invalid_state"
-    refused = step(reception, case_id, "flag-for-referral",
-                   {"reason_code": "urgent_danger"}, expect=409)  # fmt: skip
+    refused = step(
+        reception,
+        case_id,
+        "flag-for-referral",
+        {"reason_code": "urgent_danger"},
+        expect=409,
+    )
     assert refused["code"] == "invalid_state"
     decider = mechanism.client("decider")
     refused = decide(decider, case_id, "conclusive_grounds", True, expect=409)
@@ -168,18 +187,38 @@ def test_receiving_organisation_sees_no_name_before_accepting(mechanism):
     ("body", "code"),
     [
         ({"catalogue_id": "ilo-2009-adult-labour"}, "invalid"),
-        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": "not-a-list"},
-         "invalid"),
-        ({"catalogue_id": "no-such-catalogue", "indicator_codes": []},
-         "unknown_catalogue"),
-        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": ["no.such.code"]},
-         "unknown_indicators"),
-        ({"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": [], "state": "x"},
-         "invalid"),
+        (
+            {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": "not-a-list"},
+            "invalid",
+        ),
+        (
+            {"catalogue_id": "no-such-catalogue", "indicator_codes": []},
+            "unknown_catalogue",
+        ),
+        (
+            {
+                "catalogue_id": "ilo-2009-adult-labour",
+                "indicator_codes": ["no.such.code"],
+            },
+            "unknown_indicators",
+        ),
+        (
+            {
+                "catalogue_id": "ilo-2009-adult-labour",
+                "indicator_codes": [],
+                "state": "x",
+            },
+            "invalid",
+        ),
     ],
-    ids=["missing-codes", "codes-not-list", "unknown-catalogue", "unknown-code",
-         "read-only-field"],
-)  # fmt: skip
+    ids=[
+        "missing-codes",
+        "codes-not-list",
+        "unknown-catalogue",
+        "unknown-code",
+        "read-only-field",
+    ],
+)
 def test_malformed_screening_is_400_and_writes_nothing(mechanism, body, code):
     reception = mechanism.client("reception")
     case = register(reception, person_payload())
@@ -195,10 +234,16 @@ def test_malformed_screening_is_400_and_writes_nothing(mechanism, body, code):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("sex", "dragon"), ("age_group", 7), ("date_of_birth", "yesterday"),
-     ("citizenship", "Utopia"), ("exploitation_forms", ["unheard_of"]),
-     ("state", "recognised"), ("organisation_id", "not-a-uuid")],
-)  # fmt: skip
+    [
+        ("sex", "dragon"),
+        ("age_group", 7),
+        ("date_of_birth", "yesterday"),
+        ("citizenship", "Utopia"),
+        ("exploitation_forms", ["unheard_of"]),
+        ("state", "recognised"),
+        ("organisation_id", "not-a-uuid"),
+    ],
+)
 def test_malformed_registration_is_400_and_writes_nothing(mechanism, field, value):
     reception = mechanism.client("reception")
     before = (

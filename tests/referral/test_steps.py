@@ -27,16 +27,31 @@ NAMES = sorted(STEPS)
 
 def test_the_steps_of_todays_workflow_are_declared():
     assert set(NAMES) == {
-        "screen", "flag-for-referral", "record-consent", "send-referral",
-        "notify-anonymously", "appoint-guardian", "record-best-interests",
-        "decide-reasonable-grounds", "decide-conclusive-grounds", "reconsider",
-        "suspend", "resume", "transfer", "close", "inform-of-rights",
-        "record-child-views", "record-age-assessment", "request-reconsideration",
+        "screen",
+        "flag-for-referral",
+        "record-consent",
+        "send-referral",
+        "notify-anonymously",
+        "appoint-guardian",
+        "record-best-interests",
+        "decide-reasonable-grounds",
+        "decide-conclusive-grounds",
+        "reconsider",
+        "suspend",
+        "resume",
+        "transfer",
+        "close",
+        "inform-of-rights",
+        "record-child-views",
+        "record-age-assessment",
+        "request-reconsideration",
         "record-person-request",
-        "notify-non-punishment", "assess-risk", "record-reintegration-follow-up",
+        "notify-non-punishment",
+        "assess-risk",
+        "record-reintegration-follow-up",
         "record-residence-permit",
         "answer-handover",
-    }  # fmt: skip
+    }
     assert set(REFERRAL_STEPS) == {
         "accept",
         "decline",
@@ -99,8 +114,9 @@ def test_a_declaration_whose_input_is_not_the_services_arguments_is_refused():
         raise AssertionError("never run")
 
     with pytest.raises(TypeError, match="keyword arguments"):
-        step("test-renamed", label="x", capability=Capability.CASE_VIEW,
-             input=Renamed)(body)  # fmt: skip
+        step("test-renamed", label="x", capability=Capability.CASE_VIEW, input=Renamed)(
+            body
+        )
     assert "test-renamed" not in STEPS
 
 

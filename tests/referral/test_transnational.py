@@ -55,9 +55,12 @@ def post(sealed: str):
 
 def rows() -> tuple[int, ...]:
     return (
-        Case.objects.count(), Person.objects.count(), DataKey.objects.count(),
-        Handover.objects.count(), OutboxMessage.objects.count(),
-    )  # fmt: skip
+        Case.objects.count(),
+        Person.objects.count(),
+        DataKey.objects.count(),
+        Handover.objects.count(),
+        OutboxMessage.objects.count(),
+    )
 
 
 def test_our_public_keys_are_at_the_well_known_url(exchange):
@@ -73,8 +76,10 @@ def test_a_package_opens_an_inbound_case_at_the_contact_point(mechanism, exchang
     assert response.json()["status"] == "received"
     ack = exchange.open(response.json()["acknowledgement"])
     assert (ack["typ"], ack["status"], ack["aud"]) == (
-        "nrm-acknowledgement/1", "received", "XC",
-    )  # fmt: skip
+        "nrm-acknowledgement/1",
+        "received",
+        "XC",
+    )
     handover = Handover.objects.get(direction="inbound")
     case = handover.case
     assert str(handover.package_id) == ack["handover"]
@@ -301,11 +306,17 @@ def test_a_return_is_the_same_exchange(mechanism, exchange):
     case = Case.objects.select_related("person", "organisation").get(pk=case_id)
     with transaction.atomic():
         handover = services.handover_send(
-            case=case, partner=exchange.partner, kind="return",
-            actor=mechanism.user["reception"], membership=None, now=timezone.now(),
-            details={"risk_assessment": "Synthetic: low risk on return.",
-                     "receiving_organisation": "Synthetic shelter of XC"},
-        )  # fmt: skip
+            case=case,
+            partner=exchange.partner,
+            kind="return",
+            actor=mechanism.user["reception"],
+            membership=None,
+            now=timezone.now(),
+            details={
+                "risk_assessment": "Synthetic: low risk on return.",
+                "receiving_organisation": "Synthetic shelter of XC",
+            },
+        )
     claims = exchange.open(handover.package)
     assert claims["kind"] == "return"
     assert claims["case"]["nrm_return"]["receiving_organisation"] == (
@@ -337,11 +348,19 @@ def test_a_partner_is_imported_from_its_key_set_with_fingerprints(
     )
     out = io.StringIO()
     call_command(
-        "transnational_partner", "--mechanism-id", "XF", "--country", "XF",
-        "--name", "Synthetic mechanism XF", "--keys", str(key_set),
-        "--inbox-url", "https://xf.invalid/api/v1/transnational/inbox/",
+        "transnational_partner",
+        "--mechanism-id",
+        "XF",
+        "--country",
+        "XF",
+        "--name",
+        "Synthetic mechanism XF",
+        "--keys",
+        str(key_set),
+        "--inbox-url",
+        "https://xf.invalid/api/v1/transnational/inbox/",
         stdout=out,
-    )  # fmt: skip
+    )
     assert out.getvalue().count(" new") == 2
     fingerprints = sorted(line.split()[2] for line in out.getvalue().splitlines())
     listed = io.StringIO()

@@ -41,8 +41,9 @@ def test_a_refusal_after_a_consent_is_the_persons_latest_word(mechanism):
     reception, case_id = to_referral_pending(mechanism)
     consent(reception, case_id, mechanism.authority, "identification")
     consent(reception, case_id, mechanism.authority, "identification", given=False)
-    refused = refer(reception, case_id, mechanism.authority, "identification",
-                    expect=409)  # fmt: skip
+    refused = refer(
+        reception, case_id, mechanism.authority, "identification", expect=409
+    )
     assert refused["code"] == "consent_required"
 
 
@@ -51,8 +52,12 @@ def test_a_referral_declined_while_contact_is_lost_resumes_to_choosing(mechanism
     consent(reception, case_id, mechanism.authority, "identification")
     referral = refer(reception, case_id, mechanism.authority, "identification")
     step(reception, case_id, "suspend", {"reason": "contact_lost"})
-    answer(mechanism.client("idworker"), referral["id"], "decline",
-           {"reason": "person_unreachable"})  # fmt: skip
+    answer(
+        mechanism.client("idworker"),
+        referral["id"],
+        "decline",
+        {"reason": "person_unreachable"},
+    )
     step(reception, case_id, "resume")
     assert state_of(case_id) == "referral_pending"
     consent(reception, case_id, mechanism.second_authority, "identification")
@@ -85,8 +90,9 @@ def test_closing_withdraws_unanswered_referrals_and_they_cannot_be_accepted(
     referral = refer(reception, case_id, mechanism.shelter, "shelter")
     step(reception, case_id, "close", {"reason": "consent_withdrawn"})
     assert Referral.objects.get(pk=referral["id"]).state == "withdrawn"
-    refused = answer(mechanism.client("caseworker"), referral["id"], "accept",
-                     expect=409)  # fmt: skip
+    refused = answer(
+        mechanism.client("caseworker"), referral["id"], "accept", expect=409
+    )
     assert refused["code"] == "invalid_state"
     assert (
         mechanism.client("caseworker").get(f"/api/v1/cases/{case_id}/").status_code
@@ -102,8 +108,9 @@ def test_no_conclusive_decision_on_the_last_day_of_the_recovery_period(mechanism
         timezone.datetime.combine(ends, timezone.datetime.min.time())
     ) + timedelta(minutes=30)
     with time_machine.travel(early_on_last_day):
-        refused = decide(mechanism.client("decider"), case_id, "conclusive_grounds",
-                         True, expect=409)  # fmt: skip
+        refused = decide(
+            mechanism.client("decider"), case_id, "conclusive_grounds", True, expect=409
+        )
     assert refused["code"] == "recovery_period_running"
     with time_machine.travel(early_on_last_day + timedelta(days=1)):
         decide(mechanism.client("decider"), case_id, "conclusive_grounds", True)
@@ -129,11 +136,16 @@ def test_a_decline_meets_the_answer_deadline_and_cancels_the_decision_deadline(
     reception, case_id = to_referral_pending(mechanism)
     consent(reception, case_id, mechanism.authority, "identification")
     referral = refer(reception, case_id, mechanism.authority, "identification")
-    answer(mechanism.client("idworker"), referral["id"], "decline",
-           {"reason": "no_capacity"})  # fmt: skip
+    answer(
+        mechanism.client("idworker"),
+        referral["id"],
+        "decline",
+        {"reason": "no_capacity"},
+    )
     assert deadline_states(case_id) == {
-        "referral_answer": "met", "rg_decision": "cancelled",
-    }  # fmt: skip
+        "referral_answer": "met",
+        "rg_decision": "cancelled",
+    }
 
 
 def test_a_child_goes_to_child_protection_at_registration(mechanism):
@@ -143,10 +155,18 @@ def test_a_child_goes_to_child_protection_at_registration(mechanism):
     assert referral.purpose == "child_protection"
     assert referral.to_organisation == mechanism.child_protection
     # Declined: the next pathway is tried, never the decliner again.
-    answer(mechanism.client("childworker"), referral.pk, "decline",
-           {"reason": "no_capacity"})  # fmt: skip
-    step(reception, case["id"], "screen",
-         {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": []})  # fmt: skip
+    answer(
+        mechanism.client("childworker"),
+        referral.pk,
+        "decline",
+        {"reason": "no_capacity"},
+    )
+    step(
+        reception,
+        case["id"],
+        "screen",
+        {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": []},
+    )
     tried = list(
         Referral.objects.filter(case_id=case["id"]).values_list(
             "to_organisation__name", flat=True
@@ -164,16 +184,22 @@ def test_transfer_from_suspension_and_never_to_the_own_country(mechanism):
     step(reception, case_id, "transfer", {"country": "XC"})
     case = Case.objects.get(pk=case_id)
     assert (case.state, case.suspended_at, case.state_before_suspension) == (
-        "transferred", None, "",
-    )  # fmt: skip
+        "transferred",
+        None,
+        "",
+    )
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/cases/?state=%00", "/api/v1/referrals/inbox/?state=%00",
-     "/api/v1/referrals/outbox/?state=nonsense", "/api/v1/organisations/?purpose=%00",
-     "/api/v1/audit/events/?action=%00"],
-)  # fmt: skip
+    [
+        "/api/v1/cases/?state=%00",
+        "/api/v1/referrals/inbox/?state=%00",
+        "/api/v1/referrals/outbox/?state=nonsense",
+        "/api/v1/organisations/?purpose=%00",
+        "/api/v1/audit/events/?action=%00",
+    ],
+)
 def test_bad_filters_are_400_not_500(mechanism, path):
     client = mechanism.client("supervisor")
     assert client.get(path).status_code == 400

@@ -488,9 +488,11 @@ class Attack:
 
         result.targets = len(targets)
         bounds, calls = solve_intervals(
-            constraints, [e for e, _c in targets.values()], threshold=t,
+            constraints,
+            [e for e, _c in targets.values()],
+            threshold=t,
             certify=certify,
-        )  # fmt: skip
+        )
         result.lp_calls = calls
         for (_expr, cells), (low, high) in zip(targets.values(), bounds, strict=True):
             if low is None:
@@ -685,10 +687,12 @@ def solve_intervals(
     calls = 0
     for root, indices in by_root_targets.items():
         found, n = _solve_component(
-            by_root_constraints[root], [reduced[i][0] for i in indices],
-            threshold=threshold, certify=certify,
+            by_root_constraints[root],
+            [reduced[i][0] for i in indices],
+            threshold=threshold,
+            certify=certify,
             shifts=[reduced[i][1] for i in indices],
-        )  # fmt: skip
+        )
         calls += n
         for i, bound in zip(indices, found, strict=True):
             bounds[i] = bound
@@ -785,9 +789,14 @@ def _solve_component(constraints, targets, *, threshold, certify, shifts):
         nonlocal calls
         calls += 1
         res = linprog(
-            objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-            bounds=(0, CAP), method="highs",
-        )  # fmt: skip
+            objective,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            bounds=(0, CAP),
+            method="highs",
+        )
         if res.status == 2:
             names = sorted({str(name[:3]) for *_e, name in constraints})[:10]
             raise Infeasible(f"the published cells contradict the model: {names}")

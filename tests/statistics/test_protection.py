@@ -141,9 +141,12 @@ def test_cells_of_earlier_releases_never_change(first):
 _ATTRIBUTES = (
     Attribute("A", (str, lambda v: v[0], lambda v: ANY), ("value", "initial", "*")),
     Attribute("B", (str, lambda v: ANY), ("value", "*")),
-    Attribute("C", (str, lambda v: "low" if v < "m" else "high", lambda v: ANY),
-              ("value", "half", "*")),
-)  # fmt: skip
+    Attribute(
+        "C",
+        (str, lambda v: "low" if v < "m" else "high", lambda v: ANY),
+        ("value", "half", "*"),
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -198,10 +201,21 @@ def test_periods_that_have_ended(text, key):
 @pytest.mark.parametrize(
     "text",
     [
-        "", "26", "2026-13", "2026-00", "2026-Q5", "2026-q1", "2026-3",
-        "2026-03-01", "2026-01/2026-02", "1999", "2027", "2027-Q1", "2027-02",
+        "",
+        "26",
+        "2026-13",
+        "2026-00",
+        "2026-Q5",
+        "2026-q1",
+        "2026-3",
+        "2026-03-01",
+        "2026-01/2026-02",
+        "1999",
+        "2027",
+        "2027-Q1",
+        "2027-02",
     ],
-)  # fmt: skip
+)
 def test_bad_or_unfinished_periods_are_refused_with_a_message(text):
     with pytest.raises(InvalidInput) as refused:
         parse_period(text, today=TODAY)

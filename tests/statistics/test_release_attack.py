@@ -207,9 +207,14 @@ def download_day(
     organisations (nothing registered: their figures are zeros) are
     downloaded on the last release day only, to keep the walk short."""
     for scope, client in clients.items():
-        params = {"scope": "national"} if scope == "national" else {
-            "scope": "organisation", "organisation": scope,
-        }  # fmt: skip
+        params = (
+            {"scope": "national"}
+            if scope == "national"
+            else {
+                "scope": "organisation",
+                "organisation": scope,
+            }
+        )
         if scope in idle and day != max(RELEASE_DAYS):
             continue
         periods = _periods_to_download(day, everything)
@@ -217,9 +222,12 @@ def download_day(
             periods = periods[-1:]  # one request: a 404, checked below
         for period in periods:
             document = _get(
-                client, REPORT, {**params, "period": period}, downloads,
+                client,
+                REPORT,
+                {**params, "period": period},
+                downloads,
                 absent=scope != "national",
-            )  # fmt: skip
+            )
             if document is not None:
                 downloads.reports.append((day, document))
     if day == max(RELEASE_DAYS):
@@ -236,9 +244,12 @@ def walk_the_year(count: int, seed: int, everything: bool) -> tuple[Downloads, d
     began = time.monotonic()
     with time_machine.travel(_moment(GENERATED_ON, 6), tick=False):
         call_command(
-            "generate_caseload", count=count, seed=seed, start=date(YEAR, 1, 1),
+            "generate_caseload",
+            count=count,
+            seed=seed,
+            start=date(YEAR, 1, 1),
             stdout=StringIO(),
-        )  # fmt: skip
+        )
     timings = {"generate": time.monotonic() - began, "publish": 0.0}
     users = {"national": User.objects.get(username="rapporteur"), **_supervisors()}
     directory = {

@@ -213,13 +213,19 @@ def test_the_rapporteur_reaches_no_case(data):
 @pytest.mark.parametrize(
     ("url", "period"),
     [
-        (REPORT, "2026-13"), (REPORT, "2026-Q0"), (REPORT, "last year"),
-        (REPORT, "2026-03-01"), (REPORT, "1999"), (REPORT, "2999"),
-        (REPORT, "current"), (f"{REPORT}by-sex/", "{year}-03"),
-        (CASE_LEVEL, "{year}-Q1"), (CASE_LEVEL, "{year}-03"),
+        (REPORT, "2026-13"),
+        (REPORT, "2026-Q0"),
+        (REPORT, "last year"),
+        (REPORT, "2026-03-01"),
+        (REPORT, "1999"),
+        (REPORT, "2999"),
+        (REPORT, "current"),
+        (f"{REPORT}by-sex/", "{year}-03"),
+        (CASE_LEVEL, "{year}-Q1"),
+        (CASE_LEVEL, "{year}-03"),
         (f"{REPORT}overview/", "{this_year}"),
     ],
-)  # fmt: skip
+)
 def test_bad_periods_are_refused_with_a_message(data, url, period):
     period = period.format(year=_year(), this_year=timezone.localdate().year)
     response = api(data, "rapporteur").get(url, {"period": period})

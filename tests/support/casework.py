@@ -56,9 +56,12 @@ def screen(user: User, case: Case, codes=None) -> Case:
 
 def inform_of_rights(user: User, case: Case):
     return services.rights_inform(
-        actor=user, case_id=case.pk, script="rights_script_v1", language="ru",
+        actor=user,
+        case_id=case.pk,
+        script="rights_script_v1",
+        language="ru",
         interpreter_present=True,
-    )  # fmt: skip
+    )
 
 
 def consent(user: User, case: Case, organisation, purpose=ServiceKind.IDENTIFICATION):

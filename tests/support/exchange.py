@@ -35,44 +35,67 @@ def own_public(use: str) -> dict:
 
 
 class ForeignMechanism:
-    def __init__(self, mechanism_id: str = "XC", *, listed: bool = True,
-                 organisation: Organisation | None = None):  # fmt: skip
+    def __init__(
+        self,
+        mechanism_id: str = "XC",
+        *,
+        listed: bool = True,
+        organisation: Organisation | None = None,
+    ):
         self.mechanism_id = mechanism_id
         self.signing = jose.new_key_pair(use="sig", kid=f"{mechanism_id}-sig-1")
         self.encryption = jose.new_key_pair(use="enc", kid=f"{mechanism_id}-enc-1")
         self.partner = None
         if listed:
             self.partner = PartnerMechanism.objects.create(
-                mechanism_id=mechanism_id, country=mechanism_id[:2],
+                mechanism_id=mechanism_id,
+                country=mechanism_id[:2],
                 name=f"Synthetic mechanism {mechanism_id}",
                 inbox_url="http://127.0.0.1:9/api/v1/transnational/inbox/",
                 organisation=organisation,
-            )  # fmt: skip
+            )
             self.list_key(self.signing, KeyUse.SIGNING)
             self.list_key(self.encryption, KeyUse.ENCRYPTION)
 
     def list_key(self, key: dict, use: str, **validity) -> PartnerKey:
         public = jose.public_jwk(key)
         return PartnerKey.objects.create(
-            partner=self.partner, use=use, kid=key["kid"],
+            partner=self.partner,
+            use=use,
+            kid=key["kid"],
             jwk={**public, "kid": key["kid"], "use": use},
             fingerprint=jose.fingerprint(public),
             valid_from=validity.get("valid_from", timezone.now() - timedelta(days=1)),
             valid_until=validity.get("valid_until"),
-        )  # fmt: skip
+        )
 
-    def seal(self, claims: dict, *, signing_key: dict | None = None,
-             to_key: dict | None = None) -> str:  # fmt: skip
+    def seal(
+        self,
+        claims: dict,
+        *,
+        signing_key: dict | None = None,
+        to_key: dict | None = None,
+    ) -> str:
         return jose.seal(
-            claims, signing_key=signing_key or self.signing,
+            claims,
+            signing_key=signing_key or self.signing,
             encryption_key=to_key or own_public("enc"),
-        )  # fmt: skip
+        )
 
-    def package(self, *, made_at: datetime | None = None, aud: str = "XA",
-                package_id=None, kind: str = "transfer", n: int = 1) -> dict:  # fmt: skip
+    def package(
+        self,
+        *,
+        made_at: datetime | None = None,
+        aud: str = "XA",
+        package_id=None,
+        kind: str = "transfer",
+        n: int = 1,
+    ) -> dict:
         made_at = made_at or timezone.now()
         return {
-            "typ": transnational.PACKAGE_TYPE, "iss": self.mechanism_id, "aud": aud,
+            "typ": transnational.PACKAGE_TYPE,
+            "iss": self.mechanism_id,
+            "aud": aud,
             "jti": str(package_id or uuid.uuid4()),
             "iat": int(made_at.timestamp()),
             "exp": int((made_at + timedelta(days=14)).timestamp()),
@@ -80,32 +103,43 @@ class ForeignMechanism:
             "case": {
                 "prs_FirstName": f"Syntheticgiven{n}",
                 "prs_SecondName": f"Syntheticfamily{n}",
-                "prs_Birthdate": "1991-02-03", "prs_Gender": "Female",
-                "prs_Nationality": "XB", "nrm_is_child": False,
-                "nrm_age_group": "25-34", "nrm_language": "ru",
+                "prs_Birthdate": "1991-02-03",
+                "prs_Gender": "Female",
+                "prs_Nationality": "XB",
+                "nrm_is_child": False,
+                "nrm_age_group": "25-34",
+                "nrm_language": "ru",
                 "nrm_sender_case_number": f"XC-CASE-{n}",
                 "nrm_contact_details": f"Synthetic contact {n}",
             },
-        }  # fmt: skip
+        }
 
-    def acknowledgement(self, package_id, status: str, *, reason_code: str = "",
-                        aud: str = "XA") -> dict:  # fmt: skip
+    def acknowledgement(
+        self, package_id, status: str, *, reason_code: str = "", aud: str = "XA"
+    ) -> dict:
         now = timezone.now()
         return {
-            "typ": transnational.ACKNOWLEDGEMENT_TYPE, "iss": self.mechanism_id,
-            "aud": aud, "jti": str(uuid.uuid4()), "iat": int(now.timestamp()),
+            "typ": transnational.ACKNOWLEDGEMENT_TYPE,
+            "iss": self.mechanism_id,
+            "aud": aud,
+            "jti": str(uuid.uuid4()),
+            "iat": int(now.timestamp()),
             "exp": int((now + timedelta(days=14)).timestamp()),
-            "handover": str(package_id), "status": status,
-            "reason_code": reason_code, "case_reference": "XC-INBOUND-1",
-        }  # fmt: skip
+            "handover": str(package_id),
+            "status": status,
+            "reason_code": reason_code,
+            "case_reference": "XC-INBOUND-1",
+        }
 
     def open(self, sealed: str) -> dict:
         """Open what we sent this partner, as its service would."""
         return jose.open_sealed(
-            sealed, decryption_keys={self.encryption["kid"]: self.encryption},
-            verification_keys={k["kid"]: k for k in
-                               exchangekeys.exchange_keys().public_keys()},
-        ).claims  # fmt: skip
+            sealed,
+            decryption_keys={self.encryption["kid"]: self.encryption},
+            verification_keys={
+                k["kid"]: k for k in exchangekeys.exchange_keys().public_keys()
+            },
+        ).claims
 
 
 def tamper(sealed: str) -> str:

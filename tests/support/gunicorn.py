@@ -59,9 +59,15 @@ class Server:
     log: Path
 
     def request(
-        self, method: str, path: str, body: object = None, *, token: str = "",
-        headers: dict[str, str] | None = None, timeout: float = 60,
-    ) -> tuple[int, object]:  # fmt: skip
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        token: str = "",
+        headers: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> tuple[int, object]:
         """One request on a fresh connection: (status, JSON body or text)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
@@ -88,9 +94,13 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(
-    *, workers: int = 4, start_timeout: float = 90, database_url: str = "",
-    environment: dict[str, str] | None = None, port: int = 0,
-) -> Iterator[Server]:  # fmt: skip
+    *,
+    workers: int = 4,
+    start_timeout: float = 90,
+    database_url: str = "",
+    environment: dict[str, str] | None = None,
+    port: int = 0,
+) -> Iterator[Server]:
     """`database_url` and `environment` run another instance (its own
     database and key files: tests/support/peer.py); by default the server
     shares this process's test database and settings."""
@@ -103,23 +113,36 @@ def gunicorn(
         **(environment or {}),
     }
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "sync",
-        "--timeout", "120",
-        "--graceful-timeout", "5",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "5",
         "--preload",
-        "--log-level", "warning",
-        "--error-logfile", "-",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
         "config.wsgi:application",
-    ]  # fmt: skip
+    ]
     log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
     server = Server("127.0.0.1", port, process, log)
     try:
         _wait_until_up(server, start_timeout)

@@ -31,11 +31,17 @@ def step(client, case_id, name, body=None, expect=200) -> dict:
 
 def screen(client, case_id, codes, expect=200) -> dict:
     return step(
-        client, case_id, "screen",
-        {"catalogue_id": "ilo-2009-adult-labour", "indicator_codes": codes,
-         "interpreter_language": "ru", "notes": "Synthetic interview note."},
+        client,
+        case_id,
+        "screen",
+        {
+            "catalogue_id": "ilo-2009-adult-labour",
+            "indicator_codes": codes,
+            "interpreter_language": "ru",
+            "notes": "Synthetic interview note.",
+        },
         expect=expect,
-    )  # fmt: skip
+    )
 
 
 def record(body: dict) -> dict:
@@ -45,8 +51,12 @@ def record(body: dict) -> dict:
 
 def inform_of_rights(client, case_id, expect=200, **overrides) -> dict:
     """The rights information step, which consent needs first."""
-    body = {"script": "rights_script_v1", "language": "ru",
-            "interpreter_present": True, **overrides}  # fmt: skip
+    body = {
+        "script": "rights_script_v1",
+        "language": "ru",
+        "interpreter_present": True,
+        **overrides,
+    }
     return record(step(client, case_id, "inform-of-rights", body, expect=expect))
 
 
@@ -56,22 +66,31 @@ def consent(client, case_id, organisation, purpose, given=True, expect=200) -> d
     inform_of_rights(client, case_id)
     return record(
         step(
-            client, case_id, "record-consent",
-            {"to_organisation_id": str(organisation.pk), "purpose": purpose,
-             "given": given, "language": "ru", "interpreter_used": True},
+            client,
+            case_id,
+            "record-consent",
+            {
+                "to_organisation_id": str(organisation.pk),
+                "purpose": purpose,
+                "given": given,
+                "language": "ru",
+                "interpreter_used": True,
+            },
             expect=expect,
         )
-    )  # fmt: skip
+    )
 
 
 def refer(client, case_id, organisation, purpose, expect=200) -> dict:
     return record(
         step(
-            client, case_id, "send-referral",
+            client,
+            case_id,
+            "send-referral",
             {"to_organisation_id": str(organisation.pk), "purpose": purpose},
             expect=expect,
         )
-    )  # fmt: skip
+    )
 
 
 def person_request(client, case_id, kind, expect=200) -> dict:
@@ -79,12 +98,18 @@ def person_request(client, case_id, kind, expect=200) -> dict:
     early_decision, return or transfer."""
     return record(
         step(
-            client, case_id, "record-person-request",
-            {"kind": kind, "language": "ru", "interpreter_present": True,
-             "text": "Synthetic request in the person's words."},
+            client,
+            case_id,
+            "record-person-request",
+            {
+                "kind": kind,
+                "language": "ru",
+                "interpreter_present": True,
+                "text": "Synthetic request in the person's words.",
+            },
             expect=expect,
         )
-    )  # fmt: skip
+    )
 
 
 def answer(client, referral_id, verb, body=None, expect=200) -> dict:
@@ -104,10 +129,12 @@ DECISION_STEPS = {
 
 def decide(client, case_id, kind, positive, expect=200, **extra) -> dict:
     return step(
-        client, case_id, DECISION_STEPS[kind],
+        client,
+        case_id,
+        DECISION_STEPS[kind],
         {"positive": positive, "reasons": "Synthetic reasons.", **extra},
         expect=expect,
-    )  # fmt: skip
+    )
 
 
 def request_reconsideration(client, case_id, by_person=True, expect=200) -> dict:
@@ -115,10 +142,13 @@ def request_reconsideration(client, case_id, by_person=True, expect=200) -> dict
     registering organisation's, which a reconsideration answers."""
     return record(
         step(
-            client, case_id, "request-reconsideration",
-            {"by_person": by_person, "grounds": "Synthetic grounds."}, expect=expect,
+            client,
+            case_id,
+            "request-reconsideration",
+            {"by_person": by_person, "grounds": "Synthetic grounds."},
+            expect=expect,
         )
-    )  # fmt: skip
+    )
 
 
 def state_of(case_id) -> str:
@@ -157,8 +187,12 @@ def child_in_child_protection(mechanism, **overrides) -> tuple[object, str]:
 def child_with_guardian(mechanism, **overrides) -> tuple[object, str]:
     """As `child_in_child_protection`, with the demo guardian appointed."""
     reception, case_id = child_in_child_protection(mechanism, **overrides)
-    step(mechanism.client("childworker"), case_id, "appoint-guardian",
-         {"guardian_id": str(mechanism.user["guardian"].pk)})  # fmt: skip
+    step(
+        mechanism.client("childworker"),
+        case_id,
+        "appoint-guardian",
+        {"guardian_id": str(mechanism.user["guardian"].pk)},
+    )
     return reception, case_id
 
 

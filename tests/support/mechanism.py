@@ -36,8 +36,10 @@ class Mechanism:
         self.shelter = self.org["Safe Harbour NGO"]
         self.second_authority = nrm_services.organisation_create(
             name="Regional Identification Authority",
-            kind=OrganisationKind.COMPETENT_AUTHORITY, region="south", country="XA",
-        )  # fmt: skip
+            kind=OrganisationKind.COMPETENT_AUTHORITY,
+            region="south",
+            country="XA",
+        )
         Service.objects.create(
             organisation=self.second_authority, kind=ServiceKind.IDENTIFICATION
         )

@@ -41,16 +41,23 @@ class Peer:
 
     def _env(self) -> dict[str, str]:
         return {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": self.database_url, **self.environment,
-        }  # fmt: skip
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": self.database_url,
+            **self.environment,
+        }
 
     def manage(self, *arguments: str) -> str:
         """Run a management command on this instance; its output."""
         done = subprocess.run(
-            [sys.executable, "manage.py", *arguments], cwd=ROOT, env=self._env(),
-            capture_output=True, text=True, timeout=600, check=False,
-        )  # fmt: skip
+            [sys.executable, "manage.py", *arguments],
+            cwd=ROOT,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         if done.returncode:
             raise RuntimeError(
                 f"manage.py {arguments[0]} failed:\n{done.stderr[-3000:]}"
@@ -67,9 +74,14 @@ class Peer:
             "print(json.dumps(f(**json.loads(sys.argv[1]))))"
         )
         done = subprocess.run(
-            [sys.executable, "-c", code, json.dumps(arguments)], cwd=ROOT,
-            env=self._env(), capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
+            [sys.executable, "-c", code, json.dumps(arguments)],
+            cwd=ROOT,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         if done.returncode:
             raise RuntimeError(f"{target} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -95,14 +107,15 @@ def peer_instance(
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
     peer = Peer(
-        name=name, database_url=url,
+        name=name,
+        database_url=url,
         environment={
             "VAULT_KEY_FILE": str(directory / f"{name}-vault.json"),
             "AUDIT_KEY_FILE": str(directory / f"{name}-audit.json"),
             "TRANSNATIONAL_KEY_FILE": str(directory / f"{name}-exchange.json"),
             "TRANSNATIONAL_MECHANISM_ID": mechanism_id,
         },
-    )  # fmt: skip
+    )
     try:
         peer.manage("migrate", "--no-input", "-v", "0")
         peer.manage("transnational_keygen")
@@ -120,9 +133,12 @@ def peer_instance(
 def pg_dump(database_url: str) -> str:
     """The plain-SQL dump of a database, as an operator would take it."""
     done = subprocess.run(
-        ["pg_dump", "--no-owner", database_url], capture_output=True, text=True,
-        timeout=300, check=True,
-    )  # fmt: skip
+        ["pg_dump", "--no-owner", database_url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return done.stdout
 
 
@@ -140,17 +156,23 @@ def seed_contact_point(*, country: str, partner_organisation: str) -> dict:
     from nrm.roles import Role
 
     contact = nrm_services.organisation_create(
-        name=f"Contact Point {country}", kind=OrganisationKind.NRM_COORDINATOR,
-        region="national", country=country,
-    )  # fmt: skip
+        name=f"Contact Point {country}",
+        kind=OrganisationKind.NRM_COORDINATOR,
+        region="national",
+        country=country,
+    )
     nrm_services.organisation_create(
-        name=partner_organisation, kind=OrganisationKind.FOREIGN_NRM,
-        region="abroad", country=country,
-    )  # fmt: skip
+        name=partner_organisation,
+        kind=OrganisationKind.FOREIGN_NRM,
+        region="abroad",
+        country=country,
+    )
     CountryProfile.objects.create(
-        country=country, name=f"Synthetic Republic {country}", is_active=True,
+        country=country,
+        name=f"Synthetic Republic {country}",
+        is_active=True,
         transnational_contact_point=contact,
-    )  # fmt: skip
+    )
     worker = nrm_services.user_create(
         username=f"contact_{country.lower()}", password="a-long-test-password-1234"
     )

@@ -14,9 +14,11 @@ def trainer() -> User:
     control = Organisation.objects.filter(name="Exercise control").first()
     if control is None:
         control = nrm_services.organisation_create(
-            name="Exercise control", kind=OrganisationKind.NRM_COORDINATOR,
-            region="national", country="XT",
-        )  # fmt: skip
+            name="Exercise control",
+            kind=OrganisationKind.NRM_COORDINATOR,
+            region="national",
+            country="XT",
+        )
     user = nrm_services.user_create(
         username="trainer-test", password="a-long-test-password-1234"
     )

@@ -32,17 +32,27 @@ def _persona_cases(exercise):
 
 def _consent_and_refer(actor, case_id, agency, purpose):
     services.rights_inform(
-        actor=actor, case_id=case_id, script="rights_script_v1", language="ru",
+        actor=actor,
+        case_id=case_id,
+        script="rights_script_v1",
+        language="ru",
         interpreter_present=True,
-    )  # fmt: skip
+    )
     services.consent_record(
-        actor=actor, case_id=case_id, to_organisation_id=agency.organisation_id,
-        purpose=purpose, given=True, language="ru", interpreter_used=True,
-    )  # fmt: skip
-    return services.referral_send(
-        actor=actor, case_id=case_id, to_organisation_id=agency.organisation_id,
+        actor=actor,
+        case_id=case_id,
+        to_organisation_id=agency.organisation_id,
         purpose=purpose,
-    )  # fmt: skip
+        given=True,
+        language="ru",
+        interpreter_used=True,
+    )
+    return services.referral_send(
+        actor=actor,
+        case_id=case_id,
+        to_organisation_id=agency.organisation_id,
+        purpose=purpose,
+    )
 
 
 @pytest.mark.django_db
@@ -80,22 +90,32 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     # The reception officer misses one of the farmhand's indicators.
     farmhand_codes = pack.persona("farmhand")["expected"]["indicators"]
     services.screening_record(
-        actor=reception, case_id=farmhand, catalogue_id="ilo-2009-adult-labour",
-        indicator_codes=farmhand_codes[:-1], interpreter_language="ru",
-    )  # fmt: skip
+        actor=reception,
+        case_id=farmhand,
+        catalogue_id="ilo-2009-adult-labour",
+        indicator_codes=farmhand_codes[:-1],
+        interpreter_language="ru",
+    )
     services.screening_record(
-        actor=reception, case_id=dancer, catalogue_id="ilo-2009-adult-sexual",
+        actor=reception,
+        case_id=dancer,
+        catalogue_id="ilo-2009-adult-sexual",
         indicator_codes=pack.persona("dancer")["expected"]["indicators"],
         interpreter_language="ru",
-    )  # fmt: skip
+    )
     services.screening_record(
-        actor=reception, case_id=traveller, catalogue_id="ilo-2009-adult-labour",
-        indicator_codes=[], interpreter_language="ru",
-    )  # fmt: skip
+        actor=reception,
+        case_id=traveller,
+        catalogue_id="ilo-2009-adult-labour",
+        indicator_codes=[],
+        interpreter_language="ru",
+    )
     to_authority = {
-        key: _consent_and_refer(reception, cases[key], agencies["authority"], "identification")
+        key: _consent_and_refer(
+            reception, cases[key], agencies["authority"], "identification"
+        )
         for key in ("farmhand", "dancer")
-    }  # fmt: skip
+    }
     _consent_and_refer(reception, dancer, agencies["ngo"], "shelter")
 
     # Day 2: the shelter has no bed (inject), the authority accepts.
@@ -138,9 +158,10 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     # The clock jumps past the recovery period: the conclusive decision is
     # now possible, and the dancer's decision deadline has passed.
     training.clock_jump(
-        actor=boss, exercise_id=exercise.pk,
+        actor=boss,
+        exercise_id=exercise.pk,
         to=end_of_day(case.recovery_ends_on) + timedelta(hours=9),
-    )  # fmt: skip
+    )
     assert clock.now() > end_of_day(case.recovery_ends_on)
     services.decision_conclusive_grounds(
         actor=decider, case_id=farmhand, positive=True, reasons="Synthetic reasons."
@@ -151,8 +172,9 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     report = debrief.build(exercise)
     by_key = {p.key: p for p in report.personas}
     assert (len(by_key["farmhand"].recognised), by_key["farmhand"].missed) == (
-        5, [farmhand_codes[-1]]
-    )  # fmt: skip
+        5,
+        [farmhand_codes[-1]],
+    )
     assert (len(by_key["dancer"].recognised), by_key["dancer"].missed) == (6, [])
     # Missing a strong indicator cost the farmhand his "presumed" outcome.
     assert [p.outcome for p in report.personas] == ["possible", "presumed", "none"]
@@ -160,24 +182,32 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     assert by_key["farmhand"].decision == "positive"
     assert by_key["dancer"].decision == "none"  # expected positive: not matching
     assert by_key["farmhand"].referrals_missing == []
-    assert sorted((r.to_agency, r.state, r.consent_before) for r in by_key["dancer"].referrals) == [
-        ("authority", "accepted", True), ("ngo", "declined", True)
-    ]  # fmt: skip
+    assert sorted(
+        (r.to_agency, r.state, r.consent_before) for r in by_key["dancer"].referrals
+    ) == [("authority", "accepted", True), ("ngo", "declined", True)]
     totals = report.totals()
     assert totals == {
-        "indicators_expected": 12, "indicators_recognised": 11,
-        "indicators_missed": 1, "outcomes_matching": 2, "decisions_matching": 2,
-        "referrals_sent": 4, "referrals_missing": 0, "consent_before_sharing": 4,
+        "indicators_expected": 12,
+        "indicators_recognised": 11,
+        "indicators_missed": 1,
+        "outcomes_matching": 2,
+        "decisions_matching": 2,
+        "referrals_sent": 4,
+        "referrals_missing": 0,
+        "consent_before_sharing": 4,
         "shared_without_consent": 0,
-        "deadlines_met": 5, "deadlines_missed": 1,
+        "deadlines_met": 5,
+        "deadlines_missed": 1,
         "notices": 0,
-    }  # fmt: skip
+    }
     # Met: four referral answers and the farmhand's decision; missed: the
     # dancer's reasonable-grounds decision, due and never taken.
     assert by_key["dancer"].deadlines_missed == 1
     assert [(a.key, a.deadlines_met, a.deadlines_missed) for a in report.agencies] == [
-        ("reception", 0, 0), ("ngo", 2, 0), ("authority", 3, 1)
-    ]  # fmt: skip
+        ("reception", 0, 0),
+        ("ngo", 2, 0),
+        ("authority", 3, 1),
+    ]
     authority = next(a for a in report.agencies if a.key == "authority")
     assert authority.actions == {"referral answered": 2, "decision": 2}
     reception_report = next(a for a in report.agencies if a.key == "reception")
@@ -237,7 +267,9 @@ def test_the_transit_child_pack(training_mechanism):
     by_key = {p.key: p for p in report.personas}
     (row,) = by_key["boy"].referrals
     assert (row.to_agency, row.state, row.consent_before) == (
-        "childcare", "accepted", None
-    )  # fmt: skip
+        "childcare",
+        "accepted",
+        None,
+    )
     assert by_key["boy"].referrals_missing == ["authority"]
     assert by_key["boy"].outcome == ""  # never screened

@@ -42,8 +42,9 @@ def test_an_unknown_indicator_names_its_line(tmp_path):
         packs.load(path)
     (problem,) = refused.value.problems
     assert (problem.line, problem.message) == (
-        line, "'al.dr.salary' is not a question of ilo-2009-adult-labour"
-    )  # fmt: skip
+        line,
+        "'al.dr.salary' is not a question of ilo-2009-adult-labour",
+    )
 
 
 def test_an_unknown_inject_kind_and_persona_are_named(tmp_path):

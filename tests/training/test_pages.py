@@ -66,10 +66,13 @@ def test_the_trainer_starts_runs_and_debriefs_an_exercise(control):
     assert "Четырнадцать часов каждый день" in russian
     response = officer.post(
         f"/cases/{farmhand}/screen/?catalogue=ilo-2009-adult-labour&lang=en",
-        {"catalogue_id": "ilo-2009-adult-labour",
-         "codes": ["al.ec.excessive_hours", "al.cd.confiscation_of_documents"],
-         "interpreter_language": "ru", "notes": ""},
-    )  # fmt: skip
+        {
+            "catalogue_id": "ilo-2009-adult-labour",
+            "codes": ["al.ec.excessive_hours", "al.cd.confiscation_of_documents"],
+            "interpreter_language": "ru",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
 
     debrief = client.get(f"/training/{exercise.pk}/debrief/")

@@ -25,14 +25,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--file", default=None,
+            "--file",
+            default=None,
             help="Append to this file (default: AUDIT_ANCHOR_FILE; '-' prints only).",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--mail", action="append", default=None, metavar="ADDRESS",
+            "--mail",
+            action="append",
+            default=None,
+            metavar="ADDRESS",
             help="Also send the anchor to this address (repeatable; default: "
             "AUDIT_ANCHOR_MAIL).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, file, mail, **options):
         line = json.dumps(audit.anchor(), sort_keys=True)

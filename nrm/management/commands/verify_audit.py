@@ -15,9 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--anchor", default=None, metavar="FILE",
+            "--anchor",
+            default=None,
+            metavar="FILE",
             help="Anchors written by `audit_anchor` (one JSON object a line).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, anchor, **options):
         anchors = None

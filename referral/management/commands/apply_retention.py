@@ -25,8 +25,12 @@ class Command(BaseCommand):
             "--limit", type=int, help="Erase at most this many people in this run."
         )
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                            help="With --dry-run: what would be due on that day.")  # fmt: skip
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="With --dry-run: what would be due on that day.",
+        )
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -54,9 +58,13 @@ class Command(BaseCommand):
         if options["limit"] is not None:
             total = min(total, options["limit"])
         with tqdm(
-            total=total, unit="person", desc="erasing", file=self.stderr,
-            disable=options["no_progress"], dynamic_ncols=True,
-        ) as bar:  # fmt: skip
+            total=total,
+            unit="person",
+            desc="erasing",
+            file=self.stderr,
+            disable=options["no_progress"],
+            dynamic_ncols=True,
+        ) as bar:
             report = retention.apply_retention(
                 now=now, limit=options["limit"], progress=bar.update
             )

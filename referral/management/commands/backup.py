@@ -36,8 +36,11 @@ class Command(BaseCommand):
             type=Path,
             help=f"Archive passphrase (default: ${backups.ARCHIVE_PASSPHRASE}).",
         )
-        parser.add_argument("--keys-passphrase-file", type=Path,
-                            help=f"Key-export passphrase (default: ${backups.KEYS_PASSPHRASE}).")  # fmt: skip
+        parser.add_argument(
+            "--keys-passphrase-file",
+            type=Path,
+            help=f"Key-export passphrase (default: ${backups.KEYS_PASSPHRASE}).",
+        )
 
     def handle(self, *args, **options):
         archive_passphrase = passphrase(
@@ -46,14 +49,17 @@ class Command(BaseCommand):
         keys_passphrase = None
         if not options["no_keys"]:
             keys_passphrase = passphrase(
-                options["keys_passphrase_file"], backups.KEYS_PASSPHRASE,
+                options["keys_passphrase_file"],
+                backups.KEYS_PASSPHRASE,
                 "--keys-passphrase-file",
-            )  # fmt: skip
+            )
         try:
             result = backups.backup(
-                directory=options["output"], keys_directory=options["keys_output"],
-                archive_passphrase=archive_passphrase, keys_passphrase=keys_passphrase,
-            )  # fmt: skip
+                directory=options["output"],
+                keys_directory=options["keys_output"],
+                archive_passphrase=archive_passphrase,
+                keys_passphrase=keys_passphrase,
+            )
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(

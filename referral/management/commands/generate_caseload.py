@@ -52,9 +52,13 @@ class Command(BaseCommand):
 
         try:
             summary = caseload.generate(
-                count, seed=seed, start=start, batch_size=batch_size,
-                workers=workers, progress=progress,
-            )  # fmt: skip
+                count,
+                seed=seed,
+                start=start,
+                batch_size=batch_size,
+                workers=workers,
+                progress=progress,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - began

@@ -14,10 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--output", type=Path,
+            "--output",
+            type=Path,
             help="Directory for record-of-processing.md and .csv (default: the "
             "Markdown on standard output).",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, **options):
         text = record.markdown()

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             "--database-url", help="The empty target database (default: DATABASE_URL)."
         )
         parser.add_argument("--passphrase-file", type=Path)
-        parser.add_argument("--keys-passphrase-file", type=Path)  # fmt: skip
+        parser.add_argument("--keys-passphrase-file", type=Path)
 
     def handle(self, *args, **options):
         archive, keys = options["archive"], options["keys"]
@@ -59,20 +59,27 @@ class Command(BaseCommand):
             options["passphrase_file"], backups.ARCHIVE_PASSPHRASE, "--passphrase-file"
         )
         keys_passphrase = passphrase(
-            options["keys_passphrase_file"], backups.KEYS_PASSPHRASE,
+            options["keys_passphrase_file"],
+            backups.KEYS_PASSPHRASE,
             "--keys-passphrase-file",
-        )  # fmt: skip
+        )
         try:
             manifest = (
                 backups.read_manifest(options["manifest"])
-                if options["manifest"] else None
-            )  # fmt: skip
+                if options["manifest"]
+                else None
+            )
             db = backups.database_settings(options["database_url"])
             summary = backups.restore(
-                archive=archive, keys=keys, key_file=options["key_file"],
-                archive_passphrase=archive_passphrase, keys_passphrase=keys_passphrase,
-                manifest=manifest, db=db, audit_key_file=options["audit_key_file"],
-            )  # fmt: skip
+                archive=archive,
+                keys=keys,
+                key_file=options["key_file"],
+                archive_passphrase=archive_passphrase,
+                keys_passphrase=keys_passphrase,
+                manifest=manifest,
+                db=db,
+                audit_key_file=options["audit_key_file"],
+            )
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"restored {archive.name} into the database {db['NAME']}")

@@ -34,8 +34,10 @@ class Command(BaseCommand):
             path = exchangekeys.key_file_path()
             if rotate:
                 added = exchangekeys.rotate_exchange_keys(path)
-                self.stdout.write(f"Added and activated {added['signing']} and "
-                                  f"{added['encryption']}; the old keys stay.")  # fmt: skip
+                self.stdout.write(
+                    f"Added and activated {added['signing']} and "
+                    f"{added['encryption']}; the old keys stay."
+                )
             elif retire:
                 if not exchangekeys.retire_exchange_key(path, retire):
                     raise CommandError(f"No inactive key {retire!r} in the file.")

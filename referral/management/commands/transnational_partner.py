@@ -43,9 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--keys", required=True, help="A JWKS file or URL.")
         parser.add_argument("--contact-point", default="")
         parser.add_argument(
-            "--organisation", default="",
+            "--organisation",
+            default="",
             help="The directory organisation standing for this partner.",
-        )  # fmt: skip
+        )
         parser.add_argument("--expire-old", action="store_true")
 
     def handle(self, *args, **o):
@@ -68,11 +69,14 @@ class Command(BaseCommand):
             partner, _ = PartnerMechanism.objects.update_or_create(
                 mechanism_id=o["mechanism_id"],
                 defaults={
-                    "country": o["country"], "name": o["name"],
-                    "inbox_url": o["inbox_url"], "contact_point": o["contact_point"],
-                    "organisation": organisation, "is_active": True,
+                    "country": o["country"],
+                    "name": o["name"],
+                    "inbox_url": o["inbox_url"],
+                    "contact_point": o["contact_point"],
+                    "organisation": organisation,
+                    "is_active": True,
                 },
-            )  # fmt: skip
+            )
             listed = set()
             for key in keys:
                 try:
@@ -89,10 +93,15 @@ class Command(BaseCommand):
                         f"Key {kid} belongs to another partner: refused."
                     )
                 stored, created = PartnerKey.objects.get_or_create(
-                    partner=partner, kid=kid,
-                    defaults={"use": use, "jwk": public, "valid_from": now,
-                              "fingerprint": jose.fingerprint(public)},
-                )  # fmt: skip
+                    partner=partner,
+                    kid=kid,
+                    defaults={
+                        "use": use,
+                        "jwk": public,
+                        "valid_from": now,
+                        "fingerprint": jose.fingerprint(public),
+                    },
+                )
                 if not created and stored.fingerprint != jose.fingerprint(public):
                     raise CommandError(
                         f"Key {kid} changed: refused (a kid is forever)."

@@ -14,16 +14,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--manifest", required=True, type=Path)
-        parser.add_argument("--archive", type=Path,
-                            help="Also check the archive file against the manifest.")  # fmt: skip
+        parser.add_argument(
+            "--archive",
+            type=Path,
+            help="Also check the archive file against the manifest.",
+        )
 
     def handle(self, *args, **options):
         try:
             manifest = backups.read_manifest(options["manifest"])
             report = backups.verify_restore(
-                manifest=manifest, db=backups.database_settings(),
+                manifest=manifest,
+                db=backups.database_settings(),
                 archive=options["archive"],
-            )  # fmt: skip
+            )
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
         for line in report.checks:

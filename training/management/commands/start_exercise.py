@@ -14,9 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("pack", help="a shipped pack's name or a file")
         parser.add_argument(
-            "--speed", type=float, default=60.0,
+            "--speed",
+            type=float,
+            default=60.0,
             help="exercise seconds per real second once the clock runs (60)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, pack, speed, **options):
         try:
