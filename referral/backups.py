@@ -38,6 +38,7 @@ from psycopg2 import sql
 
 from nrm import audit, audit_keys
 from referral import vault
+from referral.vault import exchangekeys
 
 MANIFEST_FORMAT = "nrm-backup-manifest/1"
 ARCHIVE_PASSPHRASE = "NRM_BACKUP_PASSPHRASE"  # noqa: S105 - a variable's name
@@ -46,6 +47,9 @@ SAMPLE_ROWS = 20
 # The audit trail's MAC key file travels in the key export beside the vault's
 # keys: without it a restored trail cannot be verified.
 AUDIT_ATTACHMENT = "audit_keys"
+# So does the exchange key file of the transnational hand-over, where this
+# mechanism has one: without it, packages in flight to us cannot be opened.
+EXCHANGE_ATTACHMENT = "exchange_keys"
 
 
 class BackupError(Exception):
@@ -322,7 +326,7 @@ def backup(
             summary = vault.export_key_set(
                 target,
                 passphrase=keys_passphrase,
-                attachments={AUDIT_ATTACHMENT: audit_keys.current_key_data()},
+                attachments=_attachments(),
             )
         manifest["keys"] = {
             "file": keys_path.name,
@@ -436,12 +440,14 @@ def restore(
     manifest: dict | None,
     db: dict,
     audit_key_file: Path | None = None,
+    exchange_key_file: Path | None = None,
 ) -> dict:
     """Open the key export first (nothing is restored when it does not open),
     then the archive into the empty database, in one transaction; then write
     the vault's key file and, when the export carries it, the audit trail's
     key file (by default `audit-keys.json` beside the vault's)."""
     audit_key_file = audit_key_file or key_file.parent / "audit-keys.json"
+    exchange_key_file = exchange_key_file or key_file.parent / "exchange-keys.json"
     if manifest is not None:
         expected = manifest.get("archive", {}).get("sha256")
         if expected and sha256_of(archive) != expected:
@@ -458,6 +464,11 @@ def restore(
             "The audit key file to restore into already exists; name a new path "
             "(--audit-key-file)."
         )
+    if exchange_key_file.exists():
+        raise BackupError(
+            "The exchange key file to restore into already exists; name a new path "
+            "(--exchange-key-file)."
+        )
     if not database_is_empty(db):
         raise BackupError(
             f"The database {db['NAME']} is not empty; restore into a new, empty "
@@ -470,11 +481,16 @@ def restore(
                 summary, attachments = vault.import_key_set(
                     source, staged, passphrase=keys_passphrase
                 )
-            staged_audit = None
+            staged_audit = staged_exchange = None
             if AUDIT_ATTACHMENT in attachments:
                 staged_audit = Path(private) / "audit-keys.json"
                 audit_keys.write_restored_key_file(
                     staged_audit, attachments[AUDIT_ATTACHMENT]
+                )
+            if EXCHANGE_ATTACHMENT in attachments:
+                staged_exchange = Path(private) / "exchange-keys.json"
+                exchangekeys.write_restored_key_file(
+                    staged_exchange, attachments[EXCHANGE_ATTACHMENT]
                 )
         except (vault.VaultError, ImproperlyConfigured) as exc:
             raise BackupError(f"The key export {keys.name}: {exc}") from None
@@ -500,14 +516,28 @@ def restore(
             raise BackupError(
                 f"pg_restore failed (nothing was restored): {_first_line(result.stderr)}"
             )
-        for staged_file, target in ((staged, key_file), (staged_audit, audit_key_file)):
+        for staged_file, target in (
+            (staged, key_file),
+            (staged_audit, audit_key_file),
+            (staged_exchange, exchange_key_file),
+        ):
             if staged_file is None:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(staged_file, target)
             os.chmod(target, 0o600)
     summary["audit_key_file"] = str(audit_key_file) if staged_audit else None
+    summary["exchange_key_file"] = str(exchange_key_file) if staged_exchange else None
     return summary
+
+
+def _attachments() -> dict[str, dict]:
+    """The secret files a restored service needs beside the vault's keys."""
+    attached = {AUDIT_ATTACHMENT: audit_keys.current_key_data()}
+    exchange = exchangekeys.current_key_data()
+    if exchange is not None:
+        attached[EXCHANGE_ATTACHMENT] = exchange
+    return attached
 
 
 # Verification ---------------------------------------------------------------

@@ -22,9 +22,7 @@ package lifetime). The public parts are published at
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from core.keyfiles import write_secret_json
 from referral.vault.jose import fingerprint, new_key_pair, public_jwk
 
 EXCHANGE_KEY_FORMAT = "nrm-exchange-keys/1"
@@ -158,27 +157,7 @@ def _new_kid(prefix: str) -> str:
 
 
 def _write(path: Path, data: dict, *, exclusive: bool) -> bool:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".exchange-keys-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                return False
-        else:
-            os.replace(tmp, path)
-            tmp = ""
-        return True
-    finally:
-        if tmp:
-            os.unlink(tmp)
+    return write_secret_json(path, data, exclusive=exclusive, prefix=".exchange-keys-")
 
 
 def _add_pair(data: dict) -> dict[str, str]:
@@ -235,3 +214,28 @@ def describe(keys: ExchangeKeys) -> list[tuple[str, str, str, bool]]:
         for kid, key in group.items():
             rows.append((use, kid, fingerprint(key), kid == active))
     return rows
+
+
+def current_key_data() -> dict | None:
+    """The exchange key file in use, validated, for a backup's key export;
+    None where this mechanism has none (no partner exchange set up)."""
+    path = getattr(settings, "TRANSNATIONAL_KEY_FILE", "") or ""
+    if not path or not Path(path).exists():
+        return None
+    data = read_exchange_key_file(Path(path))
+    _parse(data)
+    return data
+
+
+def write_restored_key_file(path: Path, data: dict) -> None:
+    """An exchange key file restored from a key export: validated, mode 0600,
+    never over an existing file."""
+    if not isinstance(data, dict) or data.get("format") != EXCHANGE_KEY_FORMAT:
+        raise ImproperlyConfigured(
+            f"The exchange key file must have format {EXCHANGE_KEY_FORMAT!r}."
+        )
+    _parse(data)
+    if not _write(path, data, exclusive=True):
+        raise ImproperlyConfigured(
+            "The exchange key file to restore into already exists."
+        )

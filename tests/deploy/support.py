@@ -32,7 +32,15 @@ def production_env(**overrides: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(
-            ("DJANGO_", "SECRET", "ALLOWED", "DATABASE", "VAULT_", "AUDIT_")
+            (
+                "DJANGO_",
+                "SECRET",
+                "ALLOWED",
+                "DATABASE",
+                "VAULT_",
+                "AUDIT_",
+                "TRANSNATIONAL_",
+            )
         )
     }
     env.update(
@@ -42,6 +50,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         DATABASE_URL=database_url(),
         VAULT_KEY_FILE=str(settings.VAULT_KEY_FILE),
         AUDIT_KEY_FILE=str(settings.AUDIT_KEY_FILE),
+        TRANSNATIONAL_KEY_FILE=str(settings.TRANSNATIONAL_KEY_FILE),
         CONN_MAX_AGE="0",
         LOG_LEVEL="WARNING",
     )

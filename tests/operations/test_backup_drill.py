@@ -14,6 +14,7 @@ from django.db import connection
 
 from nrm import audit_keys
 from referral import services, vault
+from referral.vault import exchangekeys
 from tests.deploy.support import database_url, manage, production_env
 from tests.support.journeys import decide, to_assessment
 from tests.support.mechanism import Mechanism, person_payload
@@ -53,6 +54,7 @@ def caseload() -> list[dict]:
 
 def test_backup_restore_verify_drill(tmp_path, target_database):
     caseload()
+    exchangekeys.exchange_keys()  # the test settings create the file on first use
     secrets = {
         "NRM_BACKUP_PASSPHRASE": ARCHIVE_SECRET,
         "NRM_KEY_EXPORT_PASSPHRASE": KEYS_SECRET,
@@ -129,6 +131,12 @@ def test_backup_restore_verify_drill(tmp_path, target_database):
         Path(settings.AUDIT_KEY_FILE).read_text()
     )
     assert f"audit key file: {audit_key_file}" in restored.stdout
+    # And the transnational exchange keys, so packages in flight still open.
+    exchange_key_file = key_file.parent / "exchange-keys.json"
+    assert exchange_key_file.stat().st_mode & 0o777 == 0o600
+    assert json.loads(exchange_key_file.read_text()) == json.loads(
+        Path(settings.TRANSNATIONAL_KEY_FILE).read_text()
+    )
     restored_keys = {
         "VAULT_KEY_FILE": str(key_file),
         "AUDIT_KEY_FILE": str(audit_key_file),

@@ -33,6 +33,13 @@ class Command(BaseCommand):
             "audit-keys.json beside --key-file).",
         )
         parser.add_argument(
+            "--exchange-key-file",
+            type=Path,
+            help="Where to write the restored transnational exchange key file, "
+            "when the export carries one (new; default: exchange-keys.json beside "
+            "--key-file).",
+        )
+        parser.add_argument(
             "--manifest",
             type=Path,
             help="The backup's manifest: the archive must match it.",
@@ -79,6 +86,7 @@ class Command(BaseCommand):
                 manifest=manifest,
                 db=db,
                 audit_key_file=options["audit_key_file"],
+                exchange_key_file=options["exchange_key_file"],
             )
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from None
@@ -87,6 +95,8 @@ class Command(BaseCommand):
             f"key file: {options['key_file']} (active key {summary['active']}, "
             f"{len(summary['kek_ids'])} key-encryption key(s))"
         )
+        if summary["exchange_key_file"]:
+            self.stdout.write(f"exchange key file: {summary['exchange_key_file']}")
         if summary["audit_key_file"]:
             self.stdout.write(f"audit key file: {summary['audit_key_file']}")
         else:
@@ -96,6 +106,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "next: run deploy/runtime-role.sql on it, then `manage.py verify_restore "
-            "--manifest <manifest>` with VAULT_KEY_FILE and AUDIT_KEY_FILE set to "
-            "the restored key files"
+            "--manifest <manifest>` with VAULT_KEY_FILE and AUDIT_KEY_FILE (and "
+            "TRANSNATIONAL_KEY_FILE) set to the restored key files"
         )
