@@ -606,6 +606,25 @@ def no_handover_to_answer() -> Conflict:
     )
 
 
+def require_return_consent(case: Case, partner) -> None:
+    """A return to a country whose mechanism is a partner hands the person's
+    data to that mechanism (docs/transnational.md): only with the consent in
+    force for that organisation and the transnational purpose, as for a
+    transfer (CETS 197 arts. 11, 16; Directive 2011/36/EU art. 11(4))."""
+    from referral.transnational import partner_for
+
+    if partner is None or partner_for(partner) is None:
+        return
+    if effective_consent(case, partner.pk, ServiceKind.TRANSNATIONAL) is None:
+        raise Conflict(
+            _(
+                "A return to a partner mechanism shares the person's data with "
+                "it: record the person's consent to that first."
+            ),
+            code="return_consent_required",
+        )
+
+
 def require_inbound_handover(case: Case) -> None:
     """The case was opened by a hand-over from a partner mechanism that is
     not answered yet (referral/services/transnational.py)."""

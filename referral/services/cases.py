@@ -362,6 +362,7 @@ def case_close(
     request = None
     if returning:
         workflow.require_risk_assessment(case)
+        workflow.require_return_consent(case, partner)
         request = workflow.person_request(
             case, person_request_id, PersonRequestKind.RETURN
         )
@@ -424,6 +425,20 @@ def _record_return(
     )
     record.partner_name = partner_name
     record.save(force_insert=True)
+    mechanism = exchange.partner_for(partner) if partner is not None else None
+    if mechanism is not None:
+        # Returned to a country whose mechanism is a partner: the same signed,
+        # encrypted exchange as a transfer, acknowledged by that mechanism
+        # (referral/transnational.py; docs/transnational.md).
+        handover_send(
+            case=case,
+            partner=mechanism,
+            kind=HandoverKind.RETURN,
+            actor=ctx.actor,
+            membership=ctx.membership,
+            now=ctx.now,
+            details=_return_details(case, kind, partner),
+        )
     days = active_profile().reintegration_follow_up_days
     Deadline.objects.create(
         case=case,
@@ -444,3 +459,16 @@ def _record_return(
         },
     )
     return record
+
+
+def _return_details(case, kind: str, partner) -> dict:
+    """What the receiving mechanism needs of the return: its kind, the
+    receiving organisation, and the latest risk levels (codes; the reasons
+    stay sealed here)."""
+    risk = case.risk_assessments.order_by("-assessed_at").first()
+    return {
+        "return_kind": kind,
+        "receiving_organisation": partner.name,
+        "retrafficking_risk": risk.retrafficking_risk if risk else None,
+        "return_risk": risk.return_risk if risk else None,
+    }

@@ -7,6 +7,7 @@ real instances side by side are tests/faults/test_two_mechanisms.py."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -421,3 +422,46 @@ def test_a_transfer_to_a_partner_without_a_valid_key_writes_nothing(
     assert refused["code"] == "partner_key_missing"
     assert (rows(), Referral.objects.count(), AuditEvent.objects.count()) == before
     assert Case.objects.get(pk=case_id).state == "referral_pending"
+
+
+def test_a_return_to_a_partner_mechanism_is_sent_and_acknowledged(mechanism, exchange):
+    """Item 6: the close for return to an organisation that stands for a
+    partner mechanism sends the return through the same exchange (with the
+    return's kind and risk levels, never the sealed reasons), after consent."""
+    reception, case_id = to_referral_pending(mechanism)
+    step(
+        reception,
+        case_id,
+        "assess-risk",
+        {"retrafficking_risk": "medium", "return_risk": "low", "reasons": "Synthetic."},
+    )
+    body = {
+        "reason": "return",
+        "return_kind": "voluntary",
+        "partner_organisation_id": str(mechanism.foreign_nrm.pk),
+        "partner_name": "",
+    }
+    before = (rows(), AuditEvent.objects.count())
+    refused = step(reception, case_id, "close", body, expect=409)
+    assert refused["code"] == "return_consent_required"
+    assert (rows(), AuditEvent.objects.count()) == before
+    assert Case.objects.get(pk=case_id).state == "referral_pending"
+
+    consent(reception, case_id, mechanism.foreign_nrm, "transnational")
+    step(reception, case_id, "close", body)
+    handover = Handover.objects.get(case_id=case_id)
+    assert (handover.kind, handover.direction) == ("return", "outbound")
+    claims = exchange.open(handover.package)
+    assert claims["kind"] == "return"
+    assert claims["case"]["nrm_return"] == {
+        "return_kind": "voluntary",
+        "receiving_organisation": mechanism.foreign_nrm.name,
+        "retrafficking_risk": "medium",
+        "return_risk": "low",
+    }
+    assert "Synthetic." not in json.dumps(claims)
+    assert OutboxMessage.objects.filter(kind="transnational.handover").count() == 1
+    # The acknowledgement is owed: its deadline stays open after the close.
+    assert Deadline.objects.filter(
+        case_id=case_id, kind="handover_ack", met_at__isnull=True
+    ).exists()
