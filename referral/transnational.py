@@ -90,10 +90,22 @@ def timestamp(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+# A time a partner signs is between these, or the package is malformed (a
+# huge, infinite or NaN number must be a 400, never an overflow).
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def from_timestamp(value: object) -> datetime:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise malformed()
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise malformed() from None
+    if not _EARLIEST <= moment <= _LATEST:
+        raise malformed()
+    return moment
 
 
 # The package
@@ -298,6 +310,8 @@ def open_message(sealed: str, *, now: datetime) -> Message:
         raise malformed()
     made_at = from_timestamp(claims.get("iat"))
     expires_at = from_timestamp(claims.get("exp"))
+    if expires_at > made_at + PACKAGE_LIFETIME + CLOCK_SKEW:
+        raise malformed()  # no package lives longer than ours do
     if expires_at + CLOCK_SKEW < now:
         raise InvalidInput(
             _("The package has expired; ask the sender for a new one."),

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from core.api import Api
 from core.errors import ApplicationError
@@ -45,6 +46,12 @@ class WellKnownKeysApi(_Public):
 
 
 class InboxApi(_Public):
+    # Anyone may post here, and every refusal is audited: a per-address rate
+    # keeps a flood from filling the trail and holding its lock
+    # (TRANSNATIONAL_INBOX_RATE; a partner's relay posts one package a time).
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "transnational-inbox"
+
     @extend_schema(
         request=s.InboxSerializer,
         responses={
@@ -55,6 +62,7 @@ class InboxApi(_Public):
             400: ErrorSerializer,
             403: ErrorSerializer,
             409: ErrorSerializer,
+            429: ErrorSerializer,
         },
     )
     def post(self, request):

@@ -39,18 +39,25 @@ def _locked(exercise_id) -> Exercise:
     return exercise
 
 
+def require_speed(speed: float) -> None:
+    """A speed the clock can run at: above 0 and at most MAX_SPEED (NaN and
+    infinity fail both comparisons)."""
+    if not (0 < speed <= MAX_SPEED):
+        raise InvalidInput(
+            _("The clock's speed must be above 0 and at most 10,000."),
+            code="exercise_speed_invalid",
+            detail={"speed": ["Out of range."]},
+        )
+
+
 @transaction.atomic
 def clock_set(
     *, exercise_id, speed: float | None = None, paused: bool | None = None
 ) -> Exercise:
     """Change the speed or pause/run the clock, from the exercise time now."""
     exercise = _locked(exercise_id)
-    if speed is not None and not (0 < speed <= MAX_SPEED):
-        raise InvalidInput(
-            _("The clock's speed must be above 0 and at most 10,000."),
-            code="exercise_speed_invalid",
-            detail={"speed": ["Out of range."]},
-        )
+    if speed is not None:
+        require_speed(speed)
     _reanchor(exercise, timezone.now())
     if speed is not None:
         exercise.speed = speed

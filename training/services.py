@@ -136,6 +136,7 @@ def exercise_start(
     injects, and a paused clock at day 1, 08:00. `actor` None: the command
     line, which also makes a trainer account."""
     require_trainer(actor)
+    clock.require_speed(speed)
     guard.mark()  # refuses a database with real cases
     if clock.running() is not None:
         raise Conflict(

@@ -251,6 +251,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The unauthenticated transnational inbox only (referral/transnational_api.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "transnational-inbox": env.string("TRANSNATIONAL_INBOX_RATE", "120/minute"),
+    },
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

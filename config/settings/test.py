@@ -51,3 +51,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # `load_demo` in tests adds no history unless a test asks (--history N).
 DEMO_HISTORY_CASES = 0
+# The inbox's rate limit is tested on its own (tests/referral/test_transnational.py);
+# the rest of the suite (the schema fuzzer included) posts faster than a partner.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"transnational-inbox": "100000/minute"},
+}

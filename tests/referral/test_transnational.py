@@ -465,3 +465,46 @@ def test_a_return_to_a_partner_mechanism_is_sent_and_acknowledged(mechanism, exc
     assert Deadline.objects.filter(
         case_id=case_id, kind="handover_ack", met_at__isnull=True
     ).exists()
+
+
+def test_the_inbox_answers_a_flood_with_429_and_audits_no_more(exchange, monkeypatch):
+    """Anyone may post to the inbox and every refusal is audited: past the
+    per-address rate the inbox answers 429 and writes nothing."""
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {"transnational-inbox": "3/minute"}
+    )
+    answers = [post("not-a-package").status_code for _ in range(3)]
+    assert answers == [400, 400, 400]
+    events = AuditEvent.objects.count()
+    flooded = post("not-a-package")
+    assert flooded.status_code == 429
+    assert flooded.json()["code"] == "throttled"
+    assert AuditEvent.objects.count() == events
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("iat", 1e20),
+        ("iat", float("nan")),
+        ("iat", 253402300799),
+        ("exp", 1e11),
+        ("exp", float("inf")),
+    ],
+)
+def test_a_package_with_an_impossible_time_is_malformed(exchange, field, value):
+    """A partner-signed time that overflows, is not a number, or outlives any
+    package is a 400 and an audited refusal, never a 500."""
+    sealed = exchange.seal({**exchange.package(), field: value})
+    before = rows()
+    events = AuditEvent.objects.count()
+    answer = post(sealed)
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == "package_malformed"
+    assert rows() == before
+    assert AuditEvent.objects.count() == events + 1

@@ -178,3 +178,20 @@ def test_a_clock_of_no_running_exercise_is_refused_with_a_message(control):
 def test_the_admin_sign_in_page_carries_the_band_too(training_mechanism):
     page = Client().get("/admin/login/")
     assert BAND in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("speed", ["inf", "nan", "-5", "0", "1e9"])
+def test_an_exercise_cannot_start_with_a_clock_that_cannot_run(control, speed):
+    """Infinity, NaN, a negative or zero speed would stop every page of the
+    mechanism (the exercise clock is everyone's clock): refused at the start
+    with the clock's own message, nothing started."""
+    _boss, client = control
+    answer = client.post(
+        "/training/start/",
+        {"pack": "reception-mixed-arrival", "speed": speed},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert "speed must be above 0 and at most 10,000" in answer.content.decode()
+    assert not Exercise.objects.exists()
