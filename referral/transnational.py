@@ -16,7 +16,7 @@ names where they exist and this service's `nrm_` codes elsewhere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -111,6 +111,44 @@ def from_timestamp(value: object) -> datetime:
 # The package
 
 
+def identity_document(
+    *,
+    given_names: str,
+    family_name: str,
+    date_of_birth: date | None,
+    sex: str,
+    citizenship: str,
+    is_child: bool,
+    age_group: str,
+    language: str,
+    contact_details: str,
+    exploitation_forms,
+    sender_case_number: str,
+    referring_organisation: str,
+    kind: str,
+) -> dict:
+    """The person's identity and the sender's reference in a package's `case`
+    member (HTCDS names where they exist): what `case_document` sends of a
+    case, and what a training exercise's partner sends of a persona."""
+    return {
+        "prs_FirstName": given_names,
+        "prs_SecondName": family_name,
+        "prs_Birthdate": date_of_birth.isoformat() if date_of_birth else None,
+        "prs_Gender": _GENDER.get(sex, "Unknown"),
+        "prs_Nationality": citizenship,
+        "cas_Status": "ClosedReferred",
+        "cas_ReferringOrganisation": referring_organisation,
+        "cas_ReasonForIncomingReferral": "MigrationOrChangeOfLocation",
+        "nrm_sender_case_number": sender_case_number,
+        "nrm_handover_kind": kind,
+        "nrm_is_child": is_child,
+        "nrm_age_group": age_group,
+        "nrm_language": language,
+        "nrm_contact_details": contact_details,
+        "nrm_exploitation_forms": sorted(exploitation_forms),
+    }
+
+
 def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict:
     """The case's facts the partner needs, under HTCDS names where they exist.
     The person's data are those the consent to this transfer covers (for a
@@ -122,23 +160,21 @@ def case_document(case: Case, *, kind: str, details: dict | None = None) -> dict
     decisions = Decision.objects.filter(case=case).order_by("decided_at")
     referrals = Referral.objects.filter(case=case).order_by("sent_at")
     document = {
-        "prs_FirstName": person.given_names,
-        "prs_SecondName": person.family_name,
-        "prs_Birthdate": person.date_of_birth.isoformat()
-        if person.date_of_birth
-        else None,
-        "prs_Gender": _GENDER.get(person.sex, "Unknown"),
-        "prs_Nationality": person.citizenship,
-        "cas_Status": "ClosedReferred",
-        "cas_ReferringOrganisation": case.organisation.name,
-        "cas_ReasonForIncomingReferral": "MigrationOrChangeOfLocation",
-        "nrm_sender_case_number": str(case.pk),
-        "nrm_handover_kind": kind,
-        "nrm_is_child": person.is_child,
-        "nrm_age_group": person.age_group,
-        "nrm_language": case.language,
-        "nrm_contact_details": person.contact_details,
-        "nrm_exploitation_forms": sorted(case.forms.values_list("form", flat=True)),
+        **identity_document(
+            given_names=person.given_names,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            citizenship=person.citizenship,
+            is_child=person.is_child,
+            age_group=person.age_group,
+            language=case.language,
+            contact_details=person.contact_details,
+            exploitation_forms=case.forms.values_list("form", flat=True),
+            sender_case_number=str(case.pk),
+            referring_organisation=case.organisation.name,
+            kind=kind,
+        ),
         "nrm_screening": {
             "outcome": screening.outcome,
             "positive_dimensions": sorted(

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from core import clock as workflow_clock
 from referral.models import (
+    AgeAssessment,
     AnonymousNotification,
+    Case,
     Consent,
     Deadline,
     DeadlineKind,
@@ -70,6 +72,15 @@ class PersonaReport:
     deadlines_met: int = 0
     deadlines_missed: int = 0
     notices: int = 0
+    # An `age_contested` inject fired for the persona: when, and the first
+    # age assessment recorded after it (result, agency, when), if any.
+    age_contested: str = ""
+    age_assessment: str = ""
+    age_assessed_by: str = ""
+    age_assessed_at: str = ""
+    # A `handover_received` inject: when the inbound case opened, and where.
+    handover_received: str = ""
+    handover_at: str = ""
 
     @property
     def outcome_matches(self) -> bool:
@@ -179,7 +190,7 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
     reports = {
         a.key: AgencyReport(a.key, a.organisation.name) for a in agencies.values()
     }
-    personas = list(exercise.personas.all())
+    personas = list(exercise.personas.order_by("pk"))  # the pack's order
     case_persona = {p.case_id: p.key for p in personas if p.case_id}
     case_ids = list(case_persona)
     timeline: list[Event] = []
@@ -301,6 +312,22 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
             )
         )
 
+    contested = {}
+    for inject in exercise.injects.filter(
+        kind="age_contested", fired_at__isnull=False
+    ).order_by("fired_at"):
+        contested.setdefault(inject.spec.get("persona", ""), inject.fired_at)
+    assessments = defaultdict(list)
+    for a in AgeAssessment.objects.filter(case_id__in=case_ids).order_by("recorded_at"):
+        assessments[a.case_id].append(a)
+        note(a.recorded_at, a.organisation_id, a.case_id, f"age assessed: {a.result}")
+    handover_cases = {
+        c.pk: c
+        for c in Case.objects.filter(
+            pk__in=[p.handover_case_id for p in personas if p.handover_case_id]
+        )
+    }
+
     persona_reports = []
     for persona in personas:
         spec = pack.persona(persona.key)
@@ -339,6 +366,19 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
                 )
             )
         expected_codes = list(expected["indicators"])
+        age = {}
+        if persona.key in contested:
+            fired = contested[persona.key]
+            age["age_contested"] = day_label(exercise, fired)
+            after = [a for a in assessments[persona.case_id] if a.recorded_at >= fired]
+            if after:
+                age["age_assessment"] = after[0].result
+                age["age_assessed_by"] = agency_of(after[0].organisation_id)
+                age["age_assessed_at"] = day_label(exercise, after[0].recorded_at)
+        inbound = handover_cases.get(persona.handover_case_id)
+        if inbound is not None:
+            age["handover_received"] = agency_of(inbound.organisation_id)
+            age["handover_at"] = day_label(exercise, inbound.registered_at)
         persona_reports.append(
             PersonaReport(
                 key=persona.key,
@@ -361,6 +401,7 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
                 deadlines_met=deadline_counts[persona.case_id]["met"],
                 deadlines_missed=deadline_counts[persona.case_id]["missed"],
                 notices=notices[persona.case_id],
+                **age,
             )
         )
     timeline.sort(key=lambda e: e.at)

@@ -17,7 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Conflict
+from core import clock as workflow_clock
+from core.errors import ApplicationError, Conflict
 from nrm.models import User
 from nrm.roles import Capability, role_may
 
@@ -30,6 +31,9 @@ class Kind:
     # fire(exercise, spec, pack) -> outcome code; None: not playable yet.
     fire: Callable[..., str] | None = None
     unavailable: Any = ""
+    # Called with a refusal after the inject's transaction rolled back (what
+    # the real service records of a refusal, such as the inbox's audit).
+    on_refusal: Callable[[ApplicationError], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -151,16 +155,104 @@ register(
         _declined,
     )
 )
-# Not playable until the workflow has the step: checked in packs, refused
-# when fired.
+
+
+def _handover(exercise, spec: dict, pack) -> str:
+    """A foreign mechanism sends a hand-over of the persona: the exercise's
+    partner mechanism (training/exchange.py) seals a package of the persona
+    to us and the real inbox receives it, opening an inbound case at the
+    transnational contact point (the inject's agency, set as the profile's
+    contact point when the exercise starts). The persona's arrival, if they
+    have not arrived yet; a second case at the contact point if they have
+    (as in life: the contact point finds and links them)."""
+    from referral import services
+    from training import exchange
+
+    persona = exercise.personas.filter(key=spec["persona"]).first()
+    if persona is None:
+        raise Conflict(
+            _("This persona is not part of the exercise."),
+            code="inject_persona_unknown",
+            detail={"persona": spec["persona"]},
+        )
+    if persona.handover_case_id is not None:
+        raise Conflict(
+            _("A hand-over of this persona was received already."),
+            code="inject_handover_received",
+            detail={"persona": spec["persona"]},
+        )
+    p = pack.persona(spec["persona"])
+    partner = exchange.exercise_partner(exercise, p["citizenship"])
+    sealed, package_id = exchange.persona_package(partner, p, spec["persona"])
+    try:
+        services.inbox_receive(sealed=sealed)
+    except ApplicationError as refusal:
+        # The inbox's own refusal: audited as for a real package once the
+        # inject's transaction has rolled back (_handover_refused).
+        refusal.inbox_refusal = True
+        raise
+    case = exchange.received_case(partner, package_id)
+    persona.handover_case = case
+    if persona.case_id is None:
+        persona.case = case
+    persona.save(update_fields=["handover_case", "case"])
+    return "received"
+
+
+def _handover_refused(refusal: ApplicationError) -> None:
+    from referral import services
+
+    if getattr(refusal, "inbox_refusal", False):
+        services.inbox_refusal_record(refusal)
+
+
+def _age_contested(exercise, spec: dict, pack) -> str:
+    """The persona's age is contested: the review of a presumed child's age
+    is raised on their case, by the same code the majority sweep uses (a
+    deadline for the registering organisation, audited, and a notification
+    to it and to the guardian), for the competent authority or child
+    protection holding the case to answer with an age assessment."""
+    from referral import services
+    from referral.models import OPEN_STATES, Case, Deadline, DeadlineKind
+
+    persona = _persona_case(exercise, spec["persona"])
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .get(pk=persona.case_id)
+    )
+    if not case.person.is_child or case.state not in OPEN_STATES:
+        raise Conflict(
+            _(
+                "This persona is not presumed a child on an open case: there is no age to contest."
+            ),
+            code="inject_not_child",
+            detail={"persona": spec["persona"]},
+        )
+    if Deadline.objects.filter(
+        case=case,
+        kind=DeadlineKind.MAJORITY_REVIEW,
+        met_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).exists():
+        raise Conflict(
+            _("A review of this persona's age is open already."),
+            code="inject_age_review_open",
+            detail={"persona": spec["persona"]},
+        )
+    services.majority_review_raise(
+        case, now=workflow_clock.now(), reason_code="age_contested"
+    )
+    return "age_review_raised"
+
+
 register(
     Kind(
         "handover_received",
         _("A foreign mechanism sends a hand-over"),
-        ("persona",),
-        unavailable=_(
-            "This mechanism has no transnational inbox yet: a hand-over cannot be played. Play it on paper."
-        ),
+        ("agency", "persona"),
+        _handover,
+        on_refusal=_handover_refused,
     )
 )
 register(
@@ -168,8 +260,6 @@ register(
         "age_contested",
         _("A child's age is contested"),
         ("persona",),
-        unavailable=_(
-            "This mechanism has no age-assessment step yet: a contested age cannot be played. Play it on paper."
-        ),
+        _age_contested,
     )
 )

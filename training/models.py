@@ -136,6 +136,15 @@ class ExercisePersona(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The inbound case a `handover_received` inject opened for the persona
+    # at the contact point (also `case` when the hand-over was the arrival).
+    handover_case = models.OneToOneField(
+        "referral.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [
@@ -181,3 +190,25 @@ class Inject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.kind})"
+
+
+class ExercisePartner(models.Model):
+    """The foreign mechanism an exercise plays for its `handover_received`
+    injects: a partner of the directory (`referral.PartnerMechanism`,
+    standing for a directory organisation, with its public keys listed as a
+    real partner's), and the private halves of its signing and encryption
+    keys, kept here and only for this exercise (never in the referral
+    tables, never in our exchange key file). Synthetic keys of a synthetic
+    partner: the partner is deactivated when the exercise is reset."""
+
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="partners"
+    )
+    partner = models.OneToOneField(
+        "referral.PartnerMechanism", on_delete=models.PROTECT, related_name="+"
+    )
+    signing_key = models.JSONField()
+    encryption_key = models.JSONField()
+
+    def __str__(self) -> str:
+        return str(self.partner_id)

@@ -200,6 +200,7 @@ def exercise_start(
                 )
     for persona in pack.data["personas"]:
         ExercisePersona.objects.create(exercise=exercise, key=persona["key"])
+    _contact_point(exercise, pack)
     for spec in pack.data["injects"]:
         hour, minute = (int(x) for x in spec.get("at", "09:00").split(":"))
         due = day_zero + timedelta(days=spec["day"] - 1, hours=hour - 8, minutes=minute)
@@ -216,6 +217,25 @@ def exercise_start(
     return Started(exercise=exercise, credentials=credentials)
 
 
+def _contact_point(exercise: Exercise, pack) -> None:
+    """A pack whose foreign mechanism sends a hand-over names the agency
+    receiving it (the `handover_received` inject's `agency`): it becomes the
+    profile's transnational contact point, where the real inbox opens
+    inbound cases."""
+    keys = [
+        spec["agency"]
+        for spec in pack.data["injects"]
+        if spec["kind"] == "handover_received" and "agency" in spec
+    ]
+    if not keys:
+        return
+    profile = _profile()
+    profile.transnational_contact_point = exercise.agencies.get(
+        key=keys[0]
+    ).organisation
+    profile.save(update_fields=["transnational_contact_point"])
+
+
 def _running(exercise_id) -> Exercise:
     exercise = Exercise.objects.select_for_update().filter(pk=exercise_id).first()
     if exercise is None or exercise.state != ExerciseState.RUNNING:
@@ -225,8 +245,20 @@ def _running(exercise_id) -> Exercise:
 
 def inject_fire(*, actor: User | None, inject_id: int) -> Inject:
     """Fire one inject now, through the real services. A kind the workflow
-    cannot play yet is refused with its reason (and stays pending)."""
+    cannot play yet is refused with its reason (and stays pending). A
+    refusal is passed to the kind's `on_refusal` after the rollback (the inbox
+    audits a refused package as for a real partner's)."""
     require_trainer(actor)
+    kind = injects.KINDS.get(Inject.objects.get(pk=inject_id).kind)
+    try:
+        return _inject_fire(inject_id)
+    except ApplicationError as refusal:
+        if kind is not None and kind.on_refusal is not None:
+            kind.on_refusal(refusal)
+        raise
+
+
+def _inject_fire(inject_id: int) -> Inject:
     with transaction.atomic():
         inject = Inject.objects.select_for_update().get(pk=inject_id)
         exercise = _running(inject.exercise_id)
@@ -325,6 +357,9 @@ def exercise_reset(*, actor: User | None, exercise_id) -> Exercise:
     exercise.save(
         update_fields=["anchor_exercise", "anchor_real", "paused", "state", "ended_at"]
     )
+    from training import exchange  # it builds on these services
+
+    exchange.partners_retire(exercise)
     for account in exercise.accounts.select_related("user"):
         if actor is not None and account.user_id == actor.pk:
             continue

@@ -40,6 +40,7 @@ from referral.services.children import (
     best_interests_record,
     child_views_record,
     guardian_appoint,
+    majority_review_raise,
     majority_sweep,
 )
 from referral.services.decisions import (
@@ -91,6 +92,7 @@ __all__ = [
     "decision_reasonable_grounds",
     "decision_reconsider",
     "guardian_appoint",
+    "majority_review_raise",
     "majority_sweep",
     "non_punishment_notify",
     "handover_answer",

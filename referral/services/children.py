@@ -290,6 +290,51 @@ def _birthday(born: date, years: int) -> date:
         return born.replace(year=born.year + years, month=3, day=1)
 
 
+def majority_review_raise(
+    case: Case,
+    *,
+    now: datetime,
+    reason_code: str = DeadlineKind.MAJORITY_REVIEW,
+) -> Deadline:
+    """Raise the review of a presumed child's age on the case (locked by the
+    caller): a deadline for the registering organisation, audited, and a
+    notification to it and to the appointed guardian's organisation. The
+    recorded date of birth passing the age of majority raises it (the
+    sweep), and so does a contested age (`reason_code` says which). Only an
+    age assessment meets it (`record-age-assessment`)."""
+    profile = active_profile()
+    today = timezone.localdate(now)
+    deadline = Deadline.objects.create(
+        case=case,
+        kind=DeadlineKind.MAJORITY_REVIEW,
+        organisation=case.organisation,
+        due_at=end_of_day(today + timedelta(days=profile.majority_review_days)),
+    )
+    audit.record(
+        Event.MAJORITY_REACHED,
+        actor=None,
+        organisation=case.organisation,
+        object_type="deadline",
+        object_id=deadline.pk,
+        case_id=case.pk,
+        reason_code=reason_code,
+    )
+    recipients = [case.organisation]
+    appointment = workflow.active_guardian(case)
+    if appointment is not None:
+        guardian_org = _guardian_organisation(appointment.guardian)
+        if guardian_org is not None and guardian_org not in recipients:
+            recipients.append(guardian_org)
+    for organisation in recipients:
+        outbox.enqueue(
+            "child.majority_reached",
+            organisation=organisation,
+            case_id=case.pk,
+            deadline_id=deadline.pk,
+        )
+    return deadline
+
+
 def majority_sweep(*, now: datetime | None = None) -> int:
     """A presumed child whose recorded date of birth (read through the vault,
     never stored in clear) shows they reached the age of majority: a review
@@ -332,33 +377,6 @@ def majority_sweep(*, now: datetime | None = None) -> int:
             birthday = _birthday(born, profile.age_of_majority)
             if birthday > today:
                 continue
-            deadline = Deadline.objects.create(
-                case=case,
-                kind=DeadlineKind.MAJORITY_REVIEW,
-                organisation=case.organisation,
-                due_at=end_of_day(today + timedelta(days=profile.majority_review_days)),
-            )
-            audit.record(
-                Event.MAJORITY_REACHED,
-                actor=None,
-                organisation=case.organisation,
-                object_type="deadline",
-                object_id=deadline.pk,
-                case_id=case.pk,
-                reason_code=DeadlineKind.MAJORITY_REVIEW,
-            )
-            recipients = [case.organisation]
-            appointment = workflow.active_guardian(case)
-            if appointment is not None:
-                guardian_org = _guardian_organisation(appointment.guardian)
-                if guardian_org is not None and guardian_org not in recipients:
-                    recipients.append(guardian_org)
-            for organisation in recipients:
-                outbox.enqueue(
-                    "child.majority_reached",
-                    organisation=organisation,
-                    case_id=case.pk,
-                    deadline_id=deadline.pk,
-                )
+            majority_review_raise(case, now=now)
             raised += 1
     return raised

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.errors import ApplicationError, Conflict, InvalidInput
 from nrm import audit, outbox
 from nrm.audit import Event
@@ -178,6 +179,10 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
                 )
             },
         )
+    # The package is checked (and acknowledged) on the real clock; the case
+    # it opens follows the workflow's clock (core/clock.py: the same in
+    # production, the exercise clock in a training mechanism).
+    at = clock.now()
     profile = active_profile()
     contact_point = profile.transnational_contact_point
     if contact_point is None:
@@ -194,9 +199,9 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
             region=contact_point.region,
             reception_stage=ReceptionStage.TRANSIT,
             language=_text(document.get("nrm_language"), 16),
-            registered_at=now,
+            registered_at=at,
             registered_by=registrar,
-            state_changed_at=now,
+            state_changed_at=at,
         )
         case.full_clean(exclude=["person", "state"])
     except ValidationError:
@@ -216,7 +221,7 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
                 expires_at=message.expires_at,
                 partner_reference=_text(document.get("nrm_sender_case_number"), 64),
                 status=HandoverStatus.RECEIVED,
-                status_at=now,
+                status_at=at,
             )
     except IntegrityError:
         # The same package, received at the same moment by another worker.
@@ -228,10 +233,10 @@ def _receive_package(message: exchange.Message, *, now: datetime) -> InboxAnswer
         case=case,
         kind=DeadlineKind.HANDOVER_ONWARD,
         organisation=contact_point,
-        due_at=add_working_days(now, profile.referral_answer_working_days, profile),
+        due_at=add_working_days(at, profile.referral_answer_working_days, profile),
     )
     if person.is_child:
-        refer_child_to_protection(case, actor=registrar, now=now)
+        refer_child_to_protection(case, actor=registrar, now=at)
     audit.record(
         Event.PERSON_REGISTERED,
         actor=registrar,

@@ -10,13 +10,23 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from core import clock
 from core.errors import Conflict
+from nrm.models import AuditEvent, OutboxMessage
 from referral import services
 from referral.deadlines import end_of_day
-from referral.models import Case, CaseState, Referral
+from referral.models import (
+    Case,
+    CaseState,
+    Deadline,
+    DeadlineKind,
+    Handover,
+    Referral,
+)
 from tests.support.auth import signed_in
+from tests.support.exchange import use_own_keys
 from tests.support.training import trainee, trainer
 from training import debrief
 from training import services as training
@@ -56,7 +66,8 @@ def _consent_and_refer(actor, case_id, agency, purpose):
 
 
 @pytest.mark.django_db
-def test_a_whole_exercise_and_its_debrief(training_mechanism):
+def test_a_whole_exercise_and_its_debrief(training_mechanism, tmp_path):
+    use_own_keys(training_mechanism, tmp_path)
     pack = load(find(PACK))
     boss = trainer()
     # The trainer starts it on the exercise-control page; the accounts for
@@ -143,16 +154,32 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
         )
     assert running.value.code == "recovery_period_running"
 
-    # Day 3: the traveller leaves; day 5: a hand-over the workflow cannot
-    # play yet is refused by name and the schedule goes on.
+    # Day 3: the traveller leaves; day 5: the farmhand's country's mechanism
+    # sends a hand-over of him, through the real inbox.
     fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
     assert [i.key for i in fired] == ["traveller-leaves"]
     assert Case.objects.get(pk=traveller).state == CaseState.SUSPENDED
-    assert training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk) == []
-    handover = exercise.injects.get(key="foreign-handover")
-    assert (handover.state, handover.outcome) == (
-        InjectState.REFUSED,
-        "inject_kind_unavailable",
+    fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    assert [(i.key, i.outcome) for i in fired] == [("foreign-handover", "received")]
+    persona = exercise.personas.get(key="farmhand")
+    assert persona.case_id == farmhand  # he arrived on day 1: a second case
+    inbound = Case.objects.get(pk=persona.handover_case_id)
+    # At the contact point the pack names (the start made it the profile's).
+    assert inbound.organisation_id == agencies["authority"].organisation_id
+    assert inbound.registered_at == fired[0].due_at  # the exercise clock
+    handover = Handover.objects.get(case=inbound, direction="inbound")
+    assert handover.partner.organisation.kind == "foreign_nrm"
+    assert handover.partner.country == pack.persona("farmhand")["citizenship"]
+    assert {"handover.received", "person.registered"} <= set(
+        AuditEvent.objects.filter(case_id=inbound.pk).values_list("action", flat=True)
+    )
+    # A trainee of the contact point opens the person's name.
+    contact = signed_in(APIClient(), trainee(exercise, "authority", "case_worker"))
+    detail = contact.get(f"/api/v1/cases/{inbound.pk}/")
+    assert detail.status_code == 200, detail.json()
+    assert (
+        detail.json()["person"]["given_names"]
+        == (pack.persona("farmhand")["given_names"])
     )
 
     # The clock jumps past the recovery period: the conclusive decision is
@@ -220,6 +247,9 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism):
     assert '<dd id="fig-recognised">11 / 12</dd>' in printed
     assert '<dd id="fig-referrals">4</dd>' in printed
     assert '<dd id="fig-deadlines">5 / 1</dd>' in printed
+    assert by_key["farmhand"].handover_received == "authority"
+    assert by_key["farmhand"].handover_at == "day 5 10:00"
+    assert "inbound case opened at authority" in printed
 
 
 @pytest.mark.django_db
@@ -239,25 +269,40 @@ def test_the_transit_child_pack(training_mechanism):
     agencies = {a.key: a for a in exercise.agencies.all()}
     assert protection.to_organisation_id == agencies["childcare"].organisation_id
 
-    # The age is contested: the workflow has no such step yet.
-    with pytest.raises(Conflict) as refused:
-        training.inject_fire(
-            actor=boss, inject_id=exercise.injects.get(key="age-doubted").pk
-        )
-    assert refused.value.code == "inject_kind_unavailable"
     # The boy leaves the shelter before child protection took the case: the
     # inject says why it cannot be played.
     missing = exercise.injects.get(key="boy-leaves-shelter")
     with pytest.raises(Conflict) as refused:
         training.inject_fire(actor=boss, inject_id=missing.pk)
     assert refused.value.code == "inject_case_not_visible"
-    services.referral_accept(
-        actor=trainee(exercise, "childcare", "case_worker"), referral_id=protection.pk
+    childcare = trainee(exercise, "childcare", "case_worker")
+    services.referral_accept(actor=childcare, referral_id=protection.pk)
+    # Day 1 15:00, the uncle says the boy is nineteen: the review of his age
+    # is raised for the registering border police, as the majority sweep
+    # raises it, notified and on the case page.
+    fired = training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
+    assert [(i.key, i.outcome) for i in fired] == [("age-doubted", "age_review_raised")]
+    (review,) = Deadline.objects.filter(case_id=boy, kind=DeadlineKind.MAJORITY_REVIEW)
+    assert review.organisation_id == agencies["border"].organisation_id
+    assert review.met_at is None
+    assert OutboxMessage.objects.filter(
+        kind="child.majority_reached", organisation=review.organisation
+    ).exists()
+    assert AuditEvent.objects.filter(
+        action="child.majority_reached", case_id=boy, reason_code="age_contested"
+    ).exists()
+    page = signed_in(Client(), childcare).get(f"/cases/{boy}/").content.decode()
+    assert str(DeadlineKind.MAJORITY_REVIEW.label) in page
+    # Child protection answers with an age assessment: in doubt, a child.
+    services.age_assessment_record(
+        actor=childcare,
+        case_id=boy,
+        method="multidisciplinary",
+        result="child",
+        assessed_on=clock.today(),
     )
-    # The next inject is the contested age (day 1 15:00): on schedule, it is
-    # marked refused and the schedule goes on to the boy leaving.
-    assert training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk) == []
-    assert exercise.injects.get(key="age-doubted").state == InjectState.REFUSED
+    review.refresh_from_db()
+    assert review.met_at == clock.now()
     training.clock_jump_to_next_inject(actor=boss, exercise_id=exercise.pk)
     missing.refresh_from_db()
     assert missing.state == InjectState.FIRED
@@ -273,3 +318,12 @@ def test_the_transit_child_pack(training_mechanism):
     )
     assert by_key["boy"].referrals_missing == ["authority"]
     assert by_key["boy"].outcome == ""  # never screened
+    assert (
+        by_key["boy"].age_contested,
+        by_key["boy"].age_assessment,
+        by_key["boy"].age_assessed_by,
+        by_key["boy"].age_assessed_at,
+    ) == ("day 1 15:00", "child", "childcare", "day 1 15:00")
+    control = signed_in(Client(), boss)
+    printed = control.get(f"/training/{exercise.pk}/debrief/").content.decode()
+    assert "age assessed by childcare on day 1 15:00: child" in printed

@@ -76,13 +76,16 @@ def test_a_missing_language_of_an_answer_is_named(tmp_path):
     assert "lacks the pack's language(s) ru" in refused.value.problems[0].message
 
 
-def test_inject_kinds_the_workflow_cannot_play_are_known_but_unplayable():
-    assert {"arrival", "person_missing", "referral_declined"} <= {
-        k.name for k in injects.KINDS.values() if k.fire
-    }
-    for name in ("handover_received", "age_contested"):
-        kind = injects.KINDS[name]
-        assert kind.fire is None and str(kind.unavailable)
+def test_every_shipped_inject_kind_is_playable():
+    assert {
+        "arrival",
+        "person_missing",
+        "referral_declined",
+        "handover_received",
+        "age_contested",
+    } == {k.name for k in injects.KINDS.values() if k.fire}
+    # The contact point receiving a hand-over is the inject's agency.
+    assert injects.KINDS["handover_received"].needs == ("agency", "persona")
 
 
 def test_a_missing_pack_is_refused_by_name(tmp_path):
