@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from rest_framework.test import APIClient
 
+from core import clock
 from indicators import catalogue
 from nrm import services as nrm_services
 from nrm.choices import OrganisationKind, ServiceKind
@@ -92,8 +94,12 @@ def person_payload(**overrides) -> dict:
 
 
 def child_payload(**overrides) -> dict:
+    """A child of about sixteen on whatever day the test runs (a fixed date of
+    birth would make the child an adult, and the majority sweep fire, from
+    some year on)."""
+    born = clock.today() - timedelta(days=16 * 365 + 60)
     return person_payload(
-        date_of_birth="2010-03-01", age_group="15-17", sex="male", **overrides
+        date_of_birth=born.isoformat(), age_group="15-17", sex="male", **overrides
     )
 
 
