@@ -755,7 +755,17 @@ CLASSIFICATION: dict[str, Entry] = {
             "exercise": X,
             "key": X,
             "case": Y,
+            "handover_case": Y,
         },
+    ),
+    # The synthetic partner an exercise plays: its private keys are secrets
+    # of the exercise, never personal data.
+    "training.ExercisePartner": Entry(
+        NOBODY,
+        SECURITY,
+        dict.fromkeys(
+            ("id", "exercise", "partner", "signing_key", "encryption_key"), X
+        ),
     ),
     "training.Inject": Entry(
         NOBODY,
