@@ -105,6 +105,9 @@ class Event(models.TextChoices):
     KEY_ROTATED = "vault.key_rotated"
 
 
+# `Event.values` builds a list on each read; `record()` runs on every write.
+_EVENT_CODES = frozenset(Event.values)
+
 _HASHED_FIELDS = (
     "occurred_at",
     "actor_id",
@@ -161,7 +164,7 @@ def record(
     transaction of its own). No savepoint: an event that cannot be written
     fails the caller's whole write, and a savepoint would cost two round
     trips on every audited write."""
-    if action not in Event.values:
+    if action not in _EVENT_CODES:
         raise ValueError("unknown audit event code")
     keyset = audit_keys.keys()
     with transaction.atomic(savepoint=False):
