@@ -110,7 +110,7 @@ def test_reception_officer_registers_screens_gets_consent_and_refers(
     expect(page.get_by_role("heading", level=1)).to_have_text("Inform of rights")
     expect(page.locator("#step-help")).to_contain_text("You may be a victim")
     page.get_by_label("Script or leaflet given").select_option("rights_script_v1")
-    page.get_by_label("Language (ISO 639)").fill("ru")
+    page.get_by_label("Language (ISO 639)").select_option("ru")
     page.get_by_label("An interpreter was present").check()
     page.get_by_role("button", name="Confirm: Inform of rights").click()
     expect(page.locator(".messages")).to_contain_text("Done: Inform of rights.")
