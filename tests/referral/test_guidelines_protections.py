@@ -54,6 +54,18 @@ pytestmark = pytest.mark.django_db
 PINNED = datetime(2027, 2, 1, 10, 0, tzinfo=timezone.get_fixed_timezone(0))
 
 
+# The last second of a year: "today" and "tomorrow" straddle the year's edge,
+# and the clock stands still, so the test and the service agree on the day.
+YEAR_END = datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone.get_fixed_timezone(0))
+
+
+@pytest.fixture
+def year_end():
+    """Pins the clock before the mechanism is built (ask for it first)."""
+    with time_machine.travel(YEAR_END, tick=False):
+        yield YEAR_END
+
+
 def _sweep() -> str:
     """The scheduled sweep, as its timer runs it; returns what it printed."""
     out = io.StringIO()
@@ -136,7 +148,7 @@ def test_an_appointed_guardian_is_notified_and_records_the_childs_views(mechanis
 # Finding 5: age assessment, majority, best interests, a missing child.
 
 
-def test_a_rebutted_presumption_of_minority_ends_the_guardianship(mechanism):
+def test_a_rebutted_presumption_of_minority_ends_the_guardianship(year_end, mechanism):
     reception, case_id = child_with_guardian(mechanism)
     childworker = mechanism.client("childworker")
     guardian = mechanism.client("guardian")
@@ -209,7 +221,7 @@ def test_a_rebutted_presumption_of_minority_ends_the_guardianship(mechanism):
 
 
 def test_an_age_assessment_is_recorded_by_the_competent_or_child_protection_authority(
-    mechanism,
+    year_end, mechanism
 ):
     """Not by a shelter that accepted a referral for the child."""
     _, case_id = child_assisted_by_shelter(mechanism)
@@ -402,7 +414,7 @@ def test_nobody_reconsiders_their_own_decision(mechanism):
 # Finding 7: rights information before consent.
 
 
-def test_consent_needs_the_person_informed_of_their_rights_first(mechanism):
+def test_consent_needs_the_person_informed_of_their_rights_first(year_end, mechanism):
     reception, case_id = to_referral_pending(mechanism)
     body = {
         "to_organisation_id": str(mechanism.authority.pk),
