@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from core.compiled import CompiledQuery
 from nrm.choices import PersonGroup
 from nrm.models import CountryProfile, Membership, Pathway, Service, User
+
+
+def _active_memberships_query(_shape, user_id) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        user_id=user_id, is_active=True, organisation__is_active=True
+    ).select_related("organisation")
+
+
+# Read on every request: built once (core.compiled), run with the user's id.
+_ACTIVE_MEMBERSHIPS = CompiledQuery(_active_memberships_query)
 
 
 def active_memberships(user: User) -> list[Membership]:
@@ -15,11 +26,7 @@ def active_memberships(user: User) -> list[Membership]:
         if not (user and user.is_authenticated and user.is_active):
             cached = []
         else:
-            cached = list(
-                Membership.objects.filter(
-                    user=user, is_active=True, organisation__is_active=True
-                ).select_related("organisation")
-            )
+            cached = _ACTIVE_MEMBERSHIPS.run(None, user.pk)
         user._active_memberships = cached
     return cached
 
