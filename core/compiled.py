@@ -24,7 +24,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 
 def _placeholder(value: Any) -> Any:
@@ -63,6 +64,12 @@ class _Shape:
     and what the ORM needs to turn a row into instances."""
 
     def __init__(self, queryset: QuerySet, placeholders: Sequence[Any]) -> None:
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
+            raise ValueError("only querysets of model instances can be compiled")
         self.db = queryset.db
         compiler = queryset.query.get_compiler(using=self.db)
         self.sql, params = compiler.as_sql()
@@ -83,6 +90,9 @@ class _Shape:
                 "they cannot be substituted"
             )
         self.compiler = compiler
+        # The ORM refuses a locking read outside a transaction when it builds
+        # the SQL; this shape is built once, so it refuses on every run.
+        self.locks = bool(queryset.query.select_for_update)
         klass_info = compiler.klass_info
         self.model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -92,10 +102,15 @@ class _Shape:
         self.annotations = dict(compiler.annotation_col_map or {})
 
     def run(self, values: Sequence[Any]) -> list[Model]:
+        connection = connections[self.db]
+        if self.locks and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(self.params)
         for position, index, prepare in self.slots:
             params[position] = prepare(values[index])
-        with connections[self.db].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         found = []

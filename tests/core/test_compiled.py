@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import transaction
 from django.db.models.sql.query import Query
+from django.db.transaction import TransactionManagementError
 
 from core.compiled import CompiledQuery, _prepared_as
 from core.errors import NotVisible
@@ -62,10 +64,34 @@ def test_a_shape_is_built_once_and_then_costs_one_query(
     assert query.run("by-pk", uuid.uuid4()) == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_is_refused_outside_a_transaction_every_time(mechanism):
+    """The ORM checks this when it builds the SQL; a shape is built once."""
+    _, case_id = to_referral_pending(mechanism)
+    query = CompiledQuery(
+        lambda _shape, case_id: Case.objects.select_for_update().filter(pk=case_id)
+    )
+    with transaction.atomic():
+        assert query.run("lock", uuid.UUID(str(case_id)))
+    with pytest.raises(TransactionManagementError):
+        query.run("lock", uuid.UUID(str(case_id)))
+
+
 def test_a_value_that_does_not_reach_the_parameters_is_refused_at_build(db):
     query = CompiledQuery(lambda _shape, case_id: Case.objects.all())
     with pytest.raises(ValueError, match="did not reach"):
         query.run("ignores-its-value", uuid.uuid4())
+
+
+def test_only_querysets_of_instances_can_be_compiled(db):
+    for build in (
+        lambda _shape, case_id: Case.objects.filter(pk=case_id).values("state"),
+        lambda _shape, case_id: Case.objects.filter(pk=case_id).prefetch_related(
+            "referrals"
+        ),
+    ):
+        with pytest.raises(ValueError, match="model instances"):
+            CompiledQuery(build).run("shape", uuid.uuid4())
 
 
 def test_a_flag_must_be_part_of_the_key_not_a_value(db):
