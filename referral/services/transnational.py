@@ -331,7 +331,6 @@ def inbox_refusal_record(error: ApplicationError) -> None:
 # Acknowledgements
 
 
-_ORDER = [HandoverStatus.QUEUED, HandoverStatus.RECEIVED]
 _FINAL = (HandoverStatus.ACCEPTED, HandoverStatus.DECLINED)
 
 
