@@ -13,14 +13,12 @@ alike); services call `require()` under the case lock (403).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import Permission
-from django.db import connection, models
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -146,8 +144,8 @@ def _visible_case_query(shape: tuple[int, bool, bool], *values) -> QuerySet[Case
     organisations, guardian, for_update = shape
     groups, rest = values[:organisations], values[organisations:]
     annotations = {
-        f"policy_grant_{i}": RawSQL(  # noqa: S611 - fixed SQL, values as parameters
-            _grant_exists_sql(), (group, VIEW_CASE), output_field=BooleanField()
+        f"policy_grant_{i}": Exists(
+            _view_grants().filter(content_object_id=OuterRef("pk"), group_id=group)
         )
         for i, group in enumerate(groups)
     }
@@ -166,31 +164,6 @@ def _visible_case_query(shape: tuple[int, bool, bool], *values) -> QuerySet[Case
 
 
 _VISIBLE_CASE = CompiledQuery(_visible_case_query)
-
-
-@functools.cache
-def _grant_exists_sql() -> str:
-    """Whether a group holds the view grant on the case row being read: the
-    same test as `_view_grants()`, written out once, because this runs on
-    every step and the ORM's subquery costs more to build than to run."""
-    quote = connection.ops.quote_name
-    grants, permission, case = (
-        CaseGroupObjectPermission._meta,
-        Permission._meta,
-        Case._meta,
-    )
-
-    def column(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    return (
-        f"EXISTS (SELECT 1 FROM {quote(grants.db_table)} g "  # noqa: S608 - names from the models
-        f"JOIN {quote(permission.db_table)} p "
-        f"ON p.{column(permission, 'id')} = g.{column(grants, 'permission')} "
-        f"WHERE g.{column(grants, 'content_object')} = "
-        f"{quote(case.db_table)}.{column(case, 'id')} "
-        f"AND g.{column(grants, 'group')} = %s AND p.{column(permission, 'codename')} = %s)"
-    )
 
 
 def granted_organisation_ids(case: Case) -> set[UUID]:
